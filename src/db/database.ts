@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+export type Trx = Transaction<Database>;
+
+// bigint (int8) as BigInt: units and money are exact (invariant 8).
+pg.types.setTypeParser(20, (value) => BigInt(value));
+// date stays 'YYYY-MM-DD': no time zone may shift it.
+pg.types.setTypeParser(1082, (value) => value);
+// timestamptz as RFC 3339 UTC with its full precision (the session time zone is UTC).
+pg.types.setTypeParser(1184, (value) => {
+  const [date, rest] = value.split(' ');
+  return `${date}T${rest!.replace(/\+00(:00)?$/, '')}Z`;
+});
+
+export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    options: '-c TimeZone=UTC',
+    application_name: 'kontor',
+  });
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const MIGRATION_LOCK = 7_364_112_001;
+
+/** Applies pending SQL migrations in order, each in its own transaction; safe to run concurrently. */
+export async function migrate(db: Db): Promise<string[]> {
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  const applied: string[] = [];
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    try {
+      await sql`create table if not exists kontor_migrations (
+        name text primary key, applied_at timestamptz not null default now())`.execute(conn);
+      const done = new Set(
+        (await sql<{ name: string }>`select name from kontor_migrations`.execute(conn)).rows.map((r) => r.name),
+      );
+      for (const file of files) {
+        if (done.has(file)) continue;
+        const text = readFileSync(join(MIGRATIONS_DIR, file), 'utf8');
+        await conn.transaction().execute(async (trx) => {
+          await sql.raw(text).execute(trx);
+          await sql`insert into kontor_migrations (name) values (${file})`.execute(trx);
+        });
+        applied.push(file);
+      }
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    }
+  });
+  return applied;
+}
+
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql'));
+  try {
+    const rows = (await sql<{ name: string }>`select name from kontor_migrations`.execute(db)).rows;
+    const done = new Set(rows.map((r) => r.name));
+    return files.filter((f) => !done.has(f)).sort();
+  } catch {
+    return files.sort();
+  }
+}

@@ -1,0 +1,204 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Timestamps are read as RFC 3339 UTC strings (see database.ts) and written as strings. */
+type Timestamp = ColumnType<string, string | undefined, string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface KontorSettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface IssuersTable {
+  id: string;
+  natural_person: Json<Record<string, unknown> | null> | null;
+  legal_person: Json<Record<string, unknown> | null> | null;
+  bank_account: Json<Record<string, unknown> | null> | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DistributionPlatformsTable {
+  id: string;
+  platform_company_name: string;
+  web_subscription_enabled: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IssuerPlatformAllowancesTable {
+  issuer_id: string;
+  distribution_platform_id: string;
+  is_allowed: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type PrincipalType = 'issuer' | 'distribution_platform' | 'registrar';
+
+export interface ApiClientsTable {
+  id: string;
+  client_id: string;
+  secret_hash: string;
+  name: string;
+  scopes: string[];
+  principal_type: PrincipalType;
+  issuer_id: string | null;
+  distribution_platform_id: string | null;
+  created_at: Timestamp;
+  revoked_at: string | null;
+}
+
+export interface StudioUsersTable {
+  id: string;
+  issuer_id: string | null;
+  email: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  api_client_id: string;
+  method: string;
+  path: string;
+  key: string;
+  request_hash: string;
+  response_status: number;
+  response_body: string;
+  created_at: Timestamp;
+}
+
+export interface ProductsTable {
+  id: string;
+  issuer_id: string;
+  name: string;
+  product_type: string;
+  ewpg: boolean;
+  isin: string | null;
+  asset_code: string;
+  currency: string;
+  nominal_value: bigint | null;
+  issuance_price: bigint | null;
+  max_issuable_amount: bigint;
+  step_size: bigint;
+  payment_deadline: number | null;
+  cancellation_deadline: number | null;
+  interest_rate: string | null;
+  day_count_convention: string | null;
+  interest_start_date: string | null;
+  interest_frequency: string | null;
+  maturity_date: string | null;
+  requires_review: boolean;
+  status: string;
+  token_chain_id: bigint | null;
+  token_contract_address: string | null;
+  token_deployed_at: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ListingsTable {
+  id: string;
+  product_id: string;
+  distribution_platform_id: string;
+  created_at: Timestamp;
+}
+
+export interface CampaignsTable {
+  id: string;
+  product_id: string;
+  distribution_platform_id: string;
+  name: string;
+  allocation: bigint;
+  currency: string;
+  price_per_token: bigint;
+  min_number_of_tokens: bigint;
+  max_number_of_tokens: bigint;
+  legal_persons_allowed: boolean;
+  natural_persons_allowed: boolean;
+  country: string;
+  rule_type: 'public_offering' | 'minimum_investment_amount';
+  minimum_investment_amount: bigint | null;
+  agio_percent: string;
+  is_campaign_active: boolean;
+  units_reserved: Generated<bigint>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface InvestorsTable {
+  id: string;
+  distribution_platform_id: string;
+  natural_person: Json<Record<string, unknown> | null> | null;
+  legal_person: Json<Record<string, unknown> | null> | null;
+  communication: Json<Record<string, unknown> | null> | null;
+  bank_account: Json<Record<string, unknown> | null> | null;
+  tax_information: Json<Record<string, unknown> | null> | null;
+  is_beneficiary: boolean | null;
+  kyc_status: Generated<'PENDING' | 'SUCCESS'>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdentificationsTable {
+  id: string;
+  investor_id: string;
+  document_type: 'IDCARD' | 'PASSPORT';
+  document_id: string;
+  document_issuer: string | null;
+  document_valid_from: string | null;
+  document_valid_to: string;
+  identity_provider: string | null;
+  legitimation_process_id: string | null;
+  legitimation_protocol_id: string | null;
+  verified_at: string;
+  created_at: Timestamp;
+}
+
+export interface BenefitingPersonsTable {
+  id: string;
+  investor_id: string;
+  natural_person: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface WalletsTable {
+  id: string;
+  investor_id: string;
+  type: 'eth-generic' | 'eth-managed';
+  address: string;
+  receiving_enabled: boolean;
+  encrypted_private_key: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DocumentsTable {
+  id: string;
+  issuer_id: string | null;
+  distribution_platform_id: string | null;
+  filename: string;
+  content_type: string;
+  size: bigint;
+  sha256: string;
+  content: Buffer;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  kontor_settings: KontorSettingsTable;
+  issuers: IssuersTable;
+  distribution_platforms: DistributionPlatformsTable;
+  issuer_platform_allowances: IssuerPlatformAllowancesTable;
+  api_clients: ApiClientsTable;
+  studio_users: StudioUsersTable;
+  idempotency_keys: IdempotencyKeysTable;
+  products: ProductsTable;
+  listings: ListingsTable;
+  campaigns: CampaignsTable;
+  investors: InvestorsTable;
+  identifications: IdentificationsTable;
+  benefiting_persons: BenefitingPersonsTable;
+  wallets: WalletsTable;
+  documents: DocumentsTable;
+}

@@ -1,0 +1,116 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import { DECIMAL_PATTERN } from '../money/money.ts';
+import { addressProblem } from '../validation/address.ts';
+import { isCountryAlpha3 } from '../validation/countries.ts';
+import { ibanProblem } from '../validation/iban.ts';
+import { isinProblem } from '../validation/isin.ts';
+import type { FieldErrors } from './errors.ts';
+
+/** Domain formats checked by the schemas themselves, with the message a client sees. */
+export const DOMAIN_FORMATS: Record<string, { validate: (v: string) => boolean; message: string }> = {
+  'iso3166-alpha3': {
+    validate: isCountryAlpha3,
+    message: 'must be an ISO 3166-1 alpha-3 country code (e.g. DEU)',
+  },
+  iban: {
+    validate: (v) => ibanProblem(v) === null,
+    message: 'must be a valid IBAN (country, length and checksum)',
+  },
+  isin: {
+    validate: (v) => isinProblem(v) === null,
+    message: 'must be a valid ISIN (ISO 6166, with its check digit)',
+  },
+  'eip55-address': {
+    validate: (v) => addressProblem(v) === null,
+    message: 'must be an Ethereum address in EIP-55 checksummed form',
+  },
+  decimal: {
+    validate: (v) => new RegExp(DECIMAL_PATTERN).test(v),
+    message: 'must be a decimal string such as "2.5"',
+  },
+};
+
+function makeAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    // Bodies are JSON as sent: "5" is not 5, and unknown keys are refused, not dropped.
+    coerceTypes: coerce ? 'array' : false,
+    removeAdditional: false,
+    useDefaults: false,
+    strict: false,
+  });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  // RFC 3339 with an offset; fractional seconds optional.
+  ajv.addFormat(
+    'date-time',
+    /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|z|[+-]([01]\d|2[0-3]):[0-5]\d)$/,
+  );
+  for (const [name, format] of Object.entries(DOMAIN_FORMATS)) {
+    ajv.addFormat(name, { type: 'string', validate: format.validate });
+  }
+  return ajv;
+}
+
+const bodyAjv = makeAjv(false);
+const paramAjv = makeAjv(true);
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : paramAjv;
+  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+};
+
+function pathOf(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+}
+
+function join(base: string, key: string): string {
+  return base ? `${base}.${key}` : key;
+}
+
+function messageOf(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'type':
+      return `must be ${String(p.type).replace(',', ' or ')}`;
+    case 'enum':
+      return `must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'format':
+      if (DOMAIN_FORMATS[String(p.format)]) return DOMAIN_FORMATS[String(p.format)]!.message;
+      return `must be a valid ${p.format === 'date' ? 'date (YYYY-MM-DD)' : p.format === 'date-time' ? 'RFC 3339 timestamp with offset' : p.format}`;
+    case 'pattern':
+      return 'has an invalid format';
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+/** AJV errors → `{"json.path": ["message"]}`; union branches are folded into one readable message. */
+export function fieldErrorsOf(errors: ErrorObject[], prefix = ''): FieldErrors {
+  const out: FieldErrors = {};
+  const add = (field: string, message: string) => {
+    const key = field || prefix || '(body)';
+    const list = (out[key] ??= []);
+    if (!list.includes(message)) list.push(message);
+  };
+  for (const error of errors) {
+    let field = join(prefix, pathOf(error.instancePath));
+    const p = error.params as Record<string, unknown>;
+    if (error.keyword === 'required') field = join(field, String(p.missingProperty));
+    if (error.keyword === 'additionalProperties') field = join(field, String(p.additionalProperty));
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
+    add(field, messageOf(error));
+  }
+  return out;
+}

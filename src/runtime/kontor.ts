@@ -1,0 +1,103 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Runner, run } from 'graphile-worker';
+import type { Config } from '../config.ts';
+import { createDb, type Db, migrate } from '../db/database.ts';
+import { type App, buildApp } from '../http/app.ts';
+import { tokenSigningKey } from '../http/auth.ts';
+import { CRONTAB, taskList } from '../jobs/tasks.ts';
+import { type ChainHandle, openChain } from './anvil.ts';
+import { type DatabaseHandle, openDatabase } from './postgres.ts';
+
+export interface Kontor {
+  apiUrl: string;
+  db: Db;
+  database: DatabaseHandle;
+  chain: ChainHandle;
+  app: App | null;
+  stop(): Promise<void>;
+}
+
+export function apiUrlOf(config: Config): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host}:${config.port}`;
+}
+
+/** The database of this configuration, migrated; for commands that need nothing else. */
+export async function openMigratedDatabase(config: Config, log: (m: string) => void) {
+  const database = await openDatabase(config, log);
+  const { db } = createDb(database.url, 5);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    await database.stop();
+    throw error;
+  }
+  return {
+    db,
+    database,
+    close: async () => {
+      await db.destroy();
+      await database.stop();
+    },
+  };
+}
+
+/**
+ * Starts what `kontor start` (api and workers) or `kontor worker` (workers only) runs. Stopping
+ * closes the listener first and lets requests in flight finish: every use case is one transaction,
+ * so a stop never leaves half-written state.
+ */
+export async function startKontor(
+  config: Config,
+  options: { api: boolean; workers: boolean; logger?: boolean },
+): Promise<Kontor> {
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const database = await openDatabase(config, log);
+  const { db, pool } = createDb(database.url, 30);
+  let chain: ChainHandle | null = null;
+  let runner: Runner | null = null;
+  let app: App | null = null;
+  const stop = async () => {
+    if (app) await app.close();
+    if (runner) await runner.stop();
+    await db.destroy().catch(() => {});
+    if (chain) await chain.stop();
+    await database.stop();
+    if (options.api) rmSync(join(config.home, 'server.json'), { force: true });
+  };
+  try {
+    await migrate(db);
+    const [signingKey, openedChain] = await Promise.all([tokenSigningKey(db), openChain(config)]);
+    chain = openedChain;
+    if (options.workers) {
+      runner = await run({
+        pgPool: pool,
+        taskList: taskList(db),
+        crontab: CRONTAB,
+        concurrency: 5,
+        noHandleSignals: true,
+        pollInterval: 1000,
+        logger: undefined,
+      });
+    }
+    let apiUrl = apiUrlOf(config);
+    if (options.api) {
+      app = await buildApp({ db, config, signingKey }, { logger: options.logger });
+      const address = await app.listen({ host: config.host, port: config.port });
+      const port = new URL(address).port;
+      if (!config.publicUrl) apiUrl = apiUrlOf({ ...config, port: Number(port) });
+      mkdirSync(config.home, { recursive: true });
+      writeFileSync(
+        join(config.home, 'server.json'),
+        JSON.stringify({ pid: process.pid, api_url: apiUrl, chain_rpc_url: chain.rpcUrl }),
+      );
+    }
+    return { apiUrl, db, database, chain, app, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
