@@ -25,8 +25,10 @@ export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {
     options: '-c TimeZone=UTC',
     application_name: 'kontor',
   });
-  // An idle client losing its connection must not crash the process.
+  // A client losing its connection (idle or checked out) must not crash the process; the query
+  // in flight fails on its own and the pool replaces the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Runner, run } from 'graphile-worker';
+import { Logger, type Runner, run } from 'graphile-worker';
 import type { Config } from '../config.ts';
 import { createDb, type Db, migrate } from '../db/database.ts';
 import { type App, buildApp } from '../http/app.ts';
@@ -16,6 +16,29 @@ export interface Kontor {
   chain: ChainHandle;
   app: App | null;
   stop(): Promise<void>;
+}
+
+const LEVELS: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warning: 40,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: 100,
+};
+
+/** Worker logs as JSON lines, like the API's. */
+function jsonLogger(level: string): Logger {
+  const threshold = LEVELS[level] ?? 30;
+  return new Logger((scope) => (logLevel, message, meta) => {
+    const value = LEVELS[logLevel] ?? 30;
+    if (value < threshold) return;
+    process.stdout.write(
+      `${JSON.stringify({ level: value, time: Date.now(), pid: process.pid, component: 'worker', ...scope, ...meta, msg: message })}\n`,
+    );
+  });
 }
 
 export function apiUrlOf(config: Config): string {
@@ -56,7 +79,7 @@ export async function startKontor(
 ): Promise<Kontor> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const database = await openDatabase(config, log);
-  const { db, pool } = createDb(database.url, 30);
+  const { db } = createDb(database.url, 30);
   let chain: ChainHandle | null = null;
   let runner: Runner | null = null;
   let app: App | null = null;
@@ -73,14 +96,16 @@ export async function startKontor(
     const [signingKey, openedChain] = await Promise.all([tokenSigningKey(db), openChain(config)]);
     chain = openedChain;
     if (options.workers) {
+      // The workers have their own pool: stopping them releases their LISTEN connection cleanly.
       runner = await run({
-        pgPool: pool,
+        connectionString: database.url,
+        maxPoolSize: 10,
         taskList: taskList(db),
         crontab: CRONTAB,
         concurrency: 5,
         noHandleSignals: true,
         pollInterval: 1000,
-        logger: undefined,
+        logger: jsonLogger(config.logLevel),
       });
     }
     let apiUrl = apiUrlOf(config);
