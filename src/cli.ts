@@ -2,23 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { migrate } from './db/database.ts';
+import type { Db } from './db/database.ts';
 import type { PrincipalType } from './db/schema.ts';
 import { ApiError } from './http/errors.ts';
-import {
-  createApiClient,
-  createIssuer,
-  createPlatform,
-  createStudioUser,
-  revokeApiClient,
-  setAllowance,
-  setWebSubscription,
-} from './parties/service.ts';
-import { EMBEDDED_CHAIN_ID, runningEmbeddedChain } from './runtime/anvil.ts';
-import { createDemoSet, type DemoSet } from './runtime/demo.ts';
-import { apiUrlOf, openMigratedDatabase, startKontor } from './runtime/kontor.ts';
+import type { DemoSet } from './runtime/demo.ts';
 import { processAlive } from './runtime/ports.ts';
-import { embeddedUrl, runningEmbeddedPort } from './runtime/postgres.ts';
+
+// Each command loads only what it needs: `kontor help` or `status` start in a fraction of a second.
+const parties = () => import('./parties/service.ts');
+const runtime = () => import('./runtime/kontor.ts');
 
 const USAGE = `kontor — crypto-securities registry
 
@@ -87,6 +79,8 @@ function banner(apiUrl: string, demo: DemoSet | null, createdNow: boolean): stri
 }
 
 async function start(config: Config, workersOnly: boolean): Promise<void> {
+  const { startKontor } = await runtime();
+  const { createDemoSet } = await import('./runtime/demo.ts');
   const kontor = await startKontor(config, { api: !workersOnly, workers: true });
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -128,10 +122,8 @@ async function start(config: Config, workersOnly: boolean): Promise<void> {
 }
 
 /** Runs a registrar task against the database of this KONTOR_HOME, whether or not the server runs. */
-async function withDatabase<T>(
-  config: Config,
-  task: (db: Awaited<ReturnType<typeof openMigratedDatabase>>['db']) => Promise<T>,
-) {
+async function withDatabase<T>(config: Config, task: (db: Db) => Promise<T>): Promise<T> {
+  const { openMigratedDatabase } = await runtime();
   const handle = await openMigratedDatabase(config, log);
   try {
     return await task(handle.db);
@@ -166,6 +158,9 @@ async function rpcChainId(url: string): Promise<number | null> {
 }
 
 async function status(config: Config) {
+  const { apiUrlOf } = await runtime();
+  const { EMBEDDED_CHAIN_ID, runningEmbeddedChain } = await import('./runtime/anvil.ts');
+  const { embeddedUrl, runningEmbeddedPort } = await import('./runtime/postgres.ts');
   let apiUrl = apiUrlOf(config);
   let apiRunning = false;
   const serverFile = join(config.home, 'server.json');
@@ -239,6 +234,15 @@ async function admin(config: Config, args: string[]): Promise<void> {
     strict: true,
   });
   const json = values.json === true;
+  const {
+    createApiClient,
+    createIssuer,
+    createPlatform,
+    createStudioUser,
+    revokeApiClient,
+    setAllowance,
+    setWebSubscription,
+  } = await parties();
   const key = `${noun} ${noun === 'allow' || noun === 'web-subscription' ? '' : (verb ?? '')}`.trim();
   switch (key) {
     case 'issuer create': {
@@ -358,15 +362,13 @@ async function admin(config: Config, args: string[]): Promise<void> {
       const email = required(values, 'email');
       const password = required(values, 'password');
       const user = await withDatabase(config, (db) =>
-        db
-          .transaction()
-          .execute((trx) =>
-            createStudioUser(trx, {
-              email,
-              password,
-              issuerId: typeof values.issuer === 'string' ? values.issuer : null,
-            }),
-          ),
+        db.transaction().execute((trx) =>
+          createStudioUser(trx, {
+            email,
+            password,
+            issuerId: typeof values.issuer === 'string' ? values.issuer : null,
+          }),
+        ),
       );
       return print(user, json, () => `Studio user ${user.email} created`);
     }
@@ -384,12 +386,15 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return start(config, true);
     case 'migrate': {
+      const { migrate } = await import('./db/database.ts');
       const applied = await withDatabase(config, (db) => migrate(db));
       log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
       return;
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+      const { apiUrlOf } = await runtime();
+      const { createDemoSet } = await import('./runtime/demo.ts');
       const url = apiUrlOf(config);
       const serverFile = join(config.home, 'server.json');
       let apiUrl = url;

@@ -14,6 +14,10 @@ declare module 'vitest' {
 
 /** One real PostgreSQL for the whole run: DATABASE_URL if given, else an embedded one in a temp folder. */
 export default async function setup(project: TestProject) {
+  // The end-to-end tests run `bin/kontor.mjs`; build its bundle once, before any of them races to.
+  // @ts-expect-error: a plain .mjs build script without types
+  const { build } = await import('../bin/build.mjs');
+  await build(join(import.meta.dirname, '..'));
   const home = mkdtempSync(join(tmpdir(), 'kontor-test-'));
   let stop = async () => {};
   let url = process.env.TEST_DATABASE_URL;

@@ -33,6 +33,7 @@ export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {
   return { db, pool };
 }
 
+// Beside this module in src/db, beside the bundle in dist/.
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const MIGRATION_LOCK = 7_364_112_001;
 

@@ -38,7 +38,10 @@ const CASES: Record<string, { ident: Ident; counts: boolean }> = {
     counts: true,
   },
   'expired yesterday': { ident: ident({ document_valid_to: '2025-06-14' }), counts: false },
-  'expired long ago': { ident: ident({ document_valid_from: '2010-01-01', document_valid_to: '2015-01-01' }), counts: false },
+  'expired long ago': {
+    ident: ident({ document_valid_from: '2010-01-01', document_valid_to: '2015-01-01' }),
+    counts: false,
+  },
   'valid from tomorrow': { ident: ident({ document_valid_from: '2025-06-16' }), counts: false },
   'verified just now': { ident: ident({ verified_at: NOW.toISOString() }), counts: true },
   'verified within clock skew': {
@@ -88,9 +91,10 @@ describe('kycStatusOf', () => {
           const identifications = set.map((n) => CASES[n]!.ident);
           const anyCounts = set.some((n) => CASES[n]!.counts);
           const expected = anyCounts && (kind === 'natural' || benefitingPersons >= 1) ? 'SUCCESS' : 'PENDING';
-          expect(kycStatusOf({ kind, identifications, benefitingPersons }, NOW), `${kind} ${benefitingPersons} ${set}`).toBe(
-            expected,
-          );
+          expect(
+            kycStatusOf({ kind, identifications, benefitingPersons }, NOW),
+            `${kind} ${benefitingPersons} ${set}`,
+          ).toBe(expected);
           checked++;
         }
       }
@@ -141,17 +145,29 @@ describe('identification input', () => {
 
   it('accepts an ordered period verified in the past', () => {
     expect(
-      errors({ document_valid_from: '2020-01-01', document_valid_to: '2030-01-01', verified_at: '2025-06-01T00:00:00Z' }),
+      errors({
+        document_valid_from: '2020-01-01',
+        document_valid_to: '2030-01-01',
+        verified_at: '2025-06-01T00:00:00Z',
+      }),
     ).toEqual({});
     expect(errors({ document_valid_to: '2030-01-01', verified_at: NOW.toISOString() })).toEqual({});
     expect(
-      errors({ document_valid_from: '2030-01-01', document_valid_to: '2030-01-01', verified_at: '2025-06-01T00:00:00Z' }),
+      errors({
+        document_valid_from: '2030-01-01',
+        document_valid_to: '2030-01-01',
+        verified_at: '2025-06-01T00:00:00Z',
+      }),
     ).toEqual({});
   });
 
   it('refuses valid_from after valid_to', () => {
     expect(
-      errors({ document_valid_from: '2030-01-02', document_valid_to: '2030-01-01', verified_at: '2025-06-01T00:00:00Z' }),
+      errors({
+        document_valid_from: '2030-01-02',
+        document_valid_to: '2030-01-01',
+        verified_at: '2025-06-01T00:00:00Z',
+      }),
     ).toHaveProperty('document_valid_to');
   });
 

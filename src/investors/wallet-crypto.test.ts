@@ -43,9 +43,9 @@ describe('wallet key encryption (AES-256-GCM)', () => {
     expect(() => open('abc', KEY)).toThrow(WalletKeyError);
     expect(() => open('a.b.c.d', KEY)).toThrow(WalletKeyError);
     expect(() => open('!!.??.**', KEY)).toThrow(WalletKeyError);
-    expect(() => open(`${Buffer.alloc(8).toString('base64url')}.${Buffer.alloc(16).toString('base64url')}.AA`, KEY)).toThrow(
-      WalletKeyError,
-    );
+    expect(() =>
+      open(`${Buffer.alloc(8).toString('base64url')}.${Buffer.alloc(16).toString('base64url')}.AA`, KEY),
+    ).toThrow(WalletKeyError);
     expect(() => seal(Buffer.from('x'), randomBytes(16))).toThrow(WalletKeyError);
     expect(() => encryptPrivateKey('0x1234', KEY)).toThrow(WalletKeyError);
     // A well-formed ciphertext of something that is not a 32-byte key.
