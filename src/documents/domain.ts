@@ -31,7 +31,9 @@ const ALIASES: Record<string, DocumentType> = {
 };
 
 /** Who owns a document: an issuer or a distribution platform (the registrar owns none). */
-export type DocumentOwner = { kind: 'issuer'; issuerId: string } | { kind: 'distribution_platform'; platformId: string };
+export type DocumentOwner =
+  | { kind: 'issuer'; issuerId: string }
+  | { kind: 'distribution_platform'; platformId: string };
 
 /** The owner a caller's documents belong to; the registrar has no documents of its own (403). */
 export function documentOwnerOf(principal: Pick<Principal, 'type' | 'issuerId' | 'platformId'>): DocumentOwner {
@@ -113,7 +115,11 @@ export function sanitizeFilename(raw: string | undefined | null, type: DocumentT
     const dot = name.lastIndexOf('.');
     const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
     const keep = extension.length > 0 && extension.length <= 16 ? extension : [];
-    name = chars.slice(0, MAX_FILENAME_LENGTH - keep.length).join('').trimEnd() + keep.join('');
+    name =
+      chars
+        .slice(0, MAX_FILENAME_LENGTH - keep.length)
+        .join('')
+        .trimEnd() + keep.join('');
   }
   return name;
 }

@@ -84,11 +84,22 @@ export async function startKontor(
   let runner: Runner | null = null;
   let app: App | null = null;
   const stop = async () => {
-    if (app) await app.close();
-    if (runner) await runner.stop();
+    if (app) {
+      // Keep-alive sockets turn idle as their last response is sent; reap them as they do, or
+      // close() would wait for the keep-alive timeout.
+      const server = app.server;
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
+      await app.close().finally(() => clearInterval(reaper));
+      log('stopping: API closed, requests in flight finished');
+    }
+    if (runner) {
+      await runner.stop();
+      log('stopping: workers stopped');
+    }
     await db.destroy().catch(() => {});
     if (chain) await chain.stop();
     await database.stop();
+    log('stopping: database and chain released');
     if (options.api) rmSync(join(config.home, 'server.json'), { force: true });
   };
   try {

@@ -59,7 +59,9 @@ beforeAll(async () => {
   const issuerClient = await cli('client', 'create', '--issuer', issuer.id);
   const platformClient = await cli('client', 'create', '--platform', platform.id);
   issuerHeaders = { Authorization: `Bearer ${await token(issuerClient.client_id, issuerClient.client_secret)}` };
-  distributorHeaders = { Authorization: `Bearer ${await token(platformClient.client_id, platformClient.client_secret)}` };
+  distributorHeaders = {
+    Authorization: `Bearer ${await token(platformClient.client_id, platformClient.client_secret)}`,
+  };
   distribution_platform_id = platform.id;
   // Before the guide: "You have created a product ... The product is listed on that distribution platform".
   const product = await post(`${URL}/issuer/v2/products/`, productBody(), issuerHeaders);

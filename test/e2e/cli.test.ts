@@ -32,14 +32,25 @@ describe('kontor command line', () => {
     });
     const ws = await cliJson('admin', 'web-subscription', '--platform', platform.id, '--enable');
     expect(ws.web_subscription_enabled).toBe(true);
-    const client = await cliJson('admin', 'client', 'create', '--platform', platform.id, '--scopes', 'products:read,investors:read');
+    const client = await cliJson(
+      'admin',
+      'client',
+      'create',
+      '--platform',
+      platform.id,
+      '--scopes',
+      'products:read,investors:read',
+    );
     expect(client.client_secret).toMatch(/^ks_/);
     expect(client.scopes).toEqual(['products:read', 'investors:read']);
     const platforms = await cliJson('admin', 'platform', 'list');
     expect(platforms.map((p: { id: string }) => p.id)).toContain(platform.id);
 
     // A scope the principal type cannot hold is refused with exit code 1 and the reason.
-    const bad = await runCli(['admin', 'client', 'create', '--platform', platform.id, '--scopes', 'issuers:write'], env);
+    const bad = await runCli(
+      ['admin', 'client', 'create', '--platform', platform.id, '--scopes', 'issuers:write'],
+      env,
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('issuers:write');
     const usage = await runCli(['admin', 'nonsense'], env);
@@ -58,7 +69,14 @@ describe('kontor command line', () => {
     expect(status.chain.rpc_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const demo = await cliJson('demo');
-    expect(Object.keys(demo).sort()).toEqual(['api_url', 'campaign_id', 'distributor', 'issuer', 'product_id', 'studio']);
+    expect(Object.keys(demo).sort()).toEqual([
+      'api_url',
+      'campaign_id',
+      'distributor',
+      'issuer',
+      'product_id',
+      'studio',
+    ]);
     expect(demo.api_url).toBe(kontor.url);
     expect(Object.keys(demo.issuer).sort()).toEqual(['client_id', 'client_secret', 'id']);
     expect(Object.keys(demo.studio).sort()).toEqual(['email', 'password', 'url']);
