@@ -88,6 +88,8 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
+  // JSON only (spec §1): plain text bodies are refused with 415 rather than parsed.
+  app.removeContentTypeParser('text/plain');
   // Responses are plain JSON of the mapped objects; the schemas document them (and tests check them).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('principal', null);

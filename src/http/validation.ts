@@ -70,6 +70,7 @@ function pathOf(instancePath: string): string {
 }
 
 function join(base: string, key: string): string {
+  if (!key) return base;
   return base ? `${base}.${key}` : key;
 }
 
