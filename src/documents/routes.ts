@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { App, AppContext, Surface } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
@@ -260,7 +260,8 @@ export async function registerDocumentRoutes(app: App, ctx: AppContext, surface:
           .header('x-content-type-options', 'nosniff')
           .header('cache-control', 'private, no-store')
           .header('content-security-policy', "default-src 'none'; sandbox");
-        if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+        // A 304 has no body, so no Content-Type or Content-Length either.
+        if (etagMatches(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();
         return reply
           .code(200)
           .header('content-type', document.content_type)
