@@ -53,12 +53,18 @@ function mapError(error: FastifyError & { validationContext?: string }): ApiErro
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new ApiError(415, 'unsupported_media_type', 'send application/json (multipart/form-data for uploads)');
+      return new ApiError(
+        415,
+        'unsupported_media_type',
+        'this route takes application/json; document uploads take multipart/form-data',
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
+      return new ApiError(413, 'payload_too_large', 'the request body is larger than allowed');
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return new ApiError(413, 'payload_too_large', 'the request body is larger than allowed');
+    case 'FST_FIELDS_LIMIT':
+      return invalid({ file: ['send exactly one part named file'] }, 'too many parts in the form');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return invalid({ '(body)': ['must be a JSON document'] }, 'the JSON body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
