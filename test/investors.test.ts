@@ -233,7 +233,8 @@ describe('investors', () => {
     expect(res.body.tax_information).toBeNull();
     expect(res.body.bank_account.iban).toBe(IBAN);
     expect(res.body.is_beneficiary).toBe(true);
-    expect(res.body.updated_at >= investor.updated_at).toBe(true);
+    expect(res.body.updated_at).not.toBe(investor.updated_at);
+    expect(Date.parse(res.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(investor.updated_at));
     expect(res.body.created_at).toBe(investor.created_at);
     const read = await alpha.distributor.get(`${INVESTORS}${investor.id}/`);
     expect(read.body).toEqual(res.body);
@@ -436,7 +437,8 @@ describe('KYC', () => {
     });
     const after = (await alpha.distributor.get(`${INVESTORS}${investor.id}/`)).body;
     expect(after.kyc_status).toBe('SUCCESS');
-    expect(after.updated_at > investor.updated_at).toBe(true);
+    expect(after.updated_at).not.toBe(investor.updated_at);
+    expect(Date.parse(after.updated_at)).toBeGreaterThanOrEqual(Date.parse(investor.updated_at));
 
     const list = await alpha.distributor.get(`${INVESTORS}${investor.id}/identifications/`);
     expect(list.body.count).toBe(3);
