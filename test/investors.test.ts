@@ -456,7 +456,7 @@ describe('KYC', () => {
       }),
     );
     expect(res.status, res.text).toBe(201);
-    expect(res.body.verified_at).toBe('2024-03-01T08:00:00Z');
+    expect(res.body.verified_at).toBe('2024-03-01T08:00:00.000000Z');
     expect(res.body.document_valid_from).toBeNull();
     expect(await kycOf(investor.id)).toBe('SUCCESS');
   });

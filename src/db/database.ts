@@ -12,10 +12,13 @@ export type Trx = Transaction<Database>;
 pg.types.setTypeParser(20, (value) => BigInt(value));
 // date stays 'YYYY-MM-DD': no time zone may shift it.
 pg.types.setTypeParser(1082, (value) => value);
-// timestamptz as RFC 3339 UTC with its full precision (the session time zone is UTC).
+// timestamptz as RFC 3339 UTC with microseconds, always six digits so that the strings sort like
+// the instants they name (the session time zone is UTC).
 pg.types.setTypeParser(1184, (value) => {
   const [date, rest] = value.split(' ');
-  return `${date}T${rest!.replace(/\+00(:00)?$/, '')}Z`;
+  const time = rest!.replace(/\+00(:00)?$/, '');
+  const [whole, fraction = ''] = time.split('.');
+  return `${date}T${whole}.${fraction.padEnd(6, '0')}Z`;
 });
 
 export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {

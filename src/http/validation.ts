@@ -97,21 +97,35 @@ function messageOf(error: ErrorObject): string {
   }
 }
 
-/** AJV errors → `{"json.path": ["message"]}`; union branches are folded into one readable message. */
+/**
+ * AJV errors → `{"json.path": ["message"]}`. A nullable field that fails as its non-null type also
+ * fails the `null` branch of its union; that branch's "must be null" is dropped wherever the other
+ * branch says what is wrong at or below the same path.
+ */
 export function fieldErrorsOf(errors: ErrorObject[], prefix = ''): FieldErrors {
-  const out: FieldErrors = {};
-  const add = (field: string, message: string) => {
-    const key = field || prefix || '(body)';
-    const list = (out[key] ??= []);
-    if (!list.includes(message)) list.push(message);
-  };
+  const entries: { field: string; message: string; nullBranch: boolean }[] = [];
   for (const error of errors) {
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
     let field = join(prefix, pathOf(error.instancePath));
     const p = error.params as Record<string, unknown>;
     if (error.keyword === 'required') field = join(field, String(p.missingProperty));
     if (error.keyword === 'additionalProperties') field = join(field, String(p.additionalProperty));
-    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') continue;
-    add(field, messageOf(error));
+    entries.push({
+      field: field || '(body)',
+      message: messageOf(error),
+      nullBranch: error.keyword === 'type' && p.type === 'null',
+    });
+  }
+  const out: FieldErrors = {};
+  for (const entry of entries) {
+    if (
+      entry.nullBranch &&
+      entries.some((o) => !o.nullBranch && (o.field === entry.field || o.field.startsWith(`${entry.field}.`)))
+    ) {
+      continue;
+    }
+    const list = (out[entry.field] ??= []);
+    if (!list.includes(entry.message)) list.push(entry.message);
   }
   return out;
 }

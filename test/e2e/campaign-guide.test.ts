@@ -76,7 +76,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (kontor) expect(await kontor.stop()).toBe(0);
+  if (kontor) expect(await kontor.stop(), kontor.output()).toBe(0);
 });
 
 describe('campaign guide (seed 002)', () => {

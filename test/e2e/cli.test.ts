@@ -104,7 +104,7 @@ describe('kontor command line', () => {
     const issuers = await cliJson('admin', 'issuer', 'list');
     expect(issuers.map((i: { id: string }) => i.id)).toContain(issuer.id);
 
-    expect(await kontor.stop('SIGTERM')).toBe(0);
+    expect(await kontor.stop('SIGTERM'), kontor.output()).toBe(0);
     kontor = null;
     const after = await cliJson('status');
     expect(after.api_running).toBe(false);
@@ -123,7 +123,7 @@ describe('kontor command line', () => {
       expect(started.output()).toMatch(/client_secret\s+ks_/);
       expect((await fetch(`${started.url}/readyz`)).status).toBe(200);
     } finally {
-      expect(await started.stop('SIGINT')).toBe(0);
+      expect(await started.stop('SIGINT'), started.output()).toBe(0);
     }
   });
 });

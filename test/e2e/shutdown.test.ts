@@ -42,7 +42,7 @@ describe('graceful shutdown', () => {
     await new Promise((r) => setTimeout(r, 30));
     const exit = kontor.stop('SIGTERM');
     const results = await Promise.all(inFlight);
-    expect(await exit).toBe(0);
+    expect(await exit, kontor.output()).toBe(0);
     const acknowledged = results.filter((r) => r.status === 201).map((r) => r.body.id!);
     // Whatever was refused was refused cleanly (503 while closing, or no connection at all).
     for (const r of results) expect([201, 503, 0]).toContain(r.status);
