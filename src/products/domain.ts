@@ -1,6 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { CampaignsTable, ProductsTable } from '../db/schema.ts';
 import type { FieldErrorCollector } from '../http/errors.ts';
+import type { DayCountConvention } from '../interest/day-count.ts';
+import type { InterestFrequency } from '../interest/schedule.ts';
 import { Money, MoneyError, type MoneyJson, normalizeDecimal } from '../money/money.ts';
 
 export type ProductRow = Selectable<ProductsTable>;
@@ -17,16 +19,8 @@ export const PRODUCT_TYPES = [
   'FUND_SHARE',
   'AIF',
 ] as const;
-export const DAY_COUNT_CONVENTIONS = [
-  'ACT/ACT-ICMA',
-  'ACT/ACT-ISDA',
-  'ACT/360',
-  'ACT/365F',
-  '30/360',
-  '30E/360',
-  '30E/360-ISDA',
-] as const;
-export const INTEREST_FREQUENCIES = ['ANNUAL', 'SEMI_ANNUAL', 'QUARTERLY', 'MONTHLY'] as const;
+export { DAY_COUNT_CONVENTIONS } from '../interest/day-count.ts';
+export { INTEREST_FREQUENCIES } from '../interest/schedule.ts';
 export const PRODUCT_STATUSES = ['ACTIVE', 'CLOSED'] as const;
 export const RULE_TYPES = ['public_offering', 'minimum_investment_amount'] as const;
 
@@ -137,9 +131,9 @@ export function productView(row: ProductRow) {
     payment_deadline: row.payment_deadline,
     cancellation_deadline: row.cancellation_deadline,
     interest_rate: row.interest_rate === null ? null : normalizeDecimal(row.interest_rate),
-    day_count_convention: row.day_count_convention as (typeof DAY_COUNT_CONVENTIONS)[number] | null,
+    day_count_convention: row.day_count_convention as DayCountConvention | null,
     interest_start_date: row.interest_start_date,
-    interest_frequency: row.interest_frequency as (typeof INTEREST_FREQUENCIES)[number] | null,
+    interest_frequency: row.interest_frequency as InterestFrequency | null,
     maturity_date: row.maturity_date,
     requires_review: row.requires_review,
     status: row.status as (typeof PRODUCT_STATUSES)[number],

@@ -115,6 +115,34 @@ describe('kontor command line', () => {
     expect(again.map((i: { id: string }) => i.id)).toContain(issuer.id);
   });
 
+  it('runs workers alone (kontor worker) and stops them on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'kontor.mjs'), 'worker'], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(output)), 20_000);
+      const check = setInterval(() => {
+        if (output.includes('Kontor workers are running')) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 50);
+    });
+    expect(output).toContain('Worker connected');
+    // No HTTP listener in a worker process.
+    expect(output).not.toContain('Server listening');
+    child.kill('SIGTERM');
+    expect(await exited, output).toBe(0);
+  });
+
   it('creates the demo set on an empty database and prints it', async () => {
     const fresh = tempHome();
     const started = await startKontorProcess({ KONTOR_HOME: fresh });
