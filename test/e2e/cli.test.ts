@@ -129,14 +129,13 @@ describe('kontor command line', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(output)), 20_000);
       const check = setInterval(() => {
-        if (output.includes('Kontor workers are running')) {
+        if (output.includes('Kontor workers are running') && output.includes('Worker connected')) {
           clearInterval(check);
           clearTimeout(timer);
           resolve();
         }
       }, 50);
     });
-    expect(output).toContain('Worker connected');
     // No HTTP listener in a worker process.
     expect(output).not.toContain('Server listening');
     child.kill('SIGTERM');
