@@ -42,8 +42,9 @@ function linkTo(request: FastifyRequest, publicUrl: string | null, limit: number
 }
 
 /**
- * The one pagination helper (spec §1): `base` holds the from and where clauses; rows come
- * oldest first (created_at, then id), counted over the same filter.
+ * The one pagination helper (spec §1): `base` holds the from, join and where clauses (no
+ * selections: it is counted as it is); rows come oldest first (created_at, then id) with every
+ * column of `table` plus what `extra` selects (e.g. columns of joined tables).
  */
 export async function paginate<R, T>(
   request: FastifyRequest,
@@ -52,13 +53,20 @@ export async function paginate<R, T>(
   base: SelectQueryBuilder<Database, any, object>,
   table: string,
   map: (row: R) => T,
+  // biome-ignore lint/suspicious/noExplicitAny: any selection over the base query.
+  extra?: (query: SelectQueryBuilder<Database, any, any>) => SelectQueryBuilder<Database, any, any>,
 ): Promise<Page<T>> {
   const query = request.query as { limit?: number; offset?: number };
   const limit = query.limit ?? DEFAULT_LIMIT;
   const offset = query.offset ?? 0;
   const [countRow, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow(),
-    base.selectAll(table).orderBy(`${table}.created_at`).orderBy(`${table}.id`).limit(limit).offset(offset).execute(),
+    (extra ? extra(base.selectAll(table)) : base.selectAll(table))
+      .orderBy(`${table}.created_at`)
+      .orderBy(`${table}.id`)
+      .limit(limit)
+      .offset(offset)
+      .execute(),
   ]);
   const count = Number((countRow as { count: string | bigint }).count);
   return {

@@ -122,14 +122,14 @@ export async function registerPartyRoutes(app: App, ctx: AppContext, surface: Su
           j
             .onRef('a.distribution_platform_id', '=', 'distribution_platforms.id')
             .on('a.issuer_id', '=', issuerId ?? NO_ISSUER),
-        )
-        .select('a.is_allowed');
+        );
       return paginate<PlatformRow & { is_allowed: boolean | null }, ReturnType<typeof platformView>>(
         request,
         config.publicUrl,
         base,
         'distribution_platforms',
         (row) => platformView({ ...row, is_allowed: issuerId === null ? null : (row.is_allowed ?? false) }),
+        (query) => query.select('a.is_allowed'),
       );
     },
   );
