@@ -185,6 +185,75 @@ export interface DocumentsTable {
   created_at: Timestamp;
 }
 
+export interface InvestmentsTable {
+  id: string;
+  investor_id: string;
+  campaign_id: string;
+  product_id: string;
+  issuer_id: string;
+  distribution_platform_id: string;
+  status: string;
+  units: bigint;
+  currency: string;
+  price_per_token: bigint;
+  agio_percent: string;
+  disagio: Generated<bigint>;
+  accrued_interest_at_acceptance: bigint | null;
+  remaining_amount: Generated<bigint>;
+  wallet_id: string | null;
+  signed_at: string | null;
+  accepted_at: string | null;
+  paid_at: string | null;
+  delivered_at: string | null;
+  review_completed_at: string | null;
+  cancellation_date: string | null;
+  cancellation_reason: string | null;
+  credit_requested_at: string | null;
+  subscription_token: string | null;
+  payment_reference: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface InvestmentDocumentsTable {
+  id: string;
+  investment_id: string;
+  category: string;
+  document_id: string;
+  created_at: Timestamp;
+}
+
+export interface InvestmentStatusChangesTable {
+  id: string;
+  investment_id: string;
+  previous_status: string | null;
+  status: string;
+  changed_at: string;
+  created_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  seq: Generated<bigint>;
+  type: string;
+  issuer_id: string | null;
+  distribution_platform_id: string | null;
+  investment_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface EmailsTable {
+  id: string;
+  issuer_id: string | null;
+  kind: string;
+  subject: string;
+  body: string;
+  investment_id: string | null;
+  created_at: Timestamp;
+  sent_at: string | null;
+}
+
 export interface Database {
   kontor_settings: KontorSettingsTable;
   issuers: IssuersTable;
@@ -201,4 +270,9 @@ export interface Database {
   benefiting_persons: BenefitingPersonsTable;
   wallets: WalletsTable;
   documents: DocumentsTable;
+  investments: InvestmentsTable;
+  investment_documents: InvestmentDocumentsTable;
+  investment_status_changes: InvestmentStatusChangesTable;
+  events: EventsTable;
+  emails: EmailsTable;
 }

@@ -12,6 +12,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { registerDocumentRoutes } from '../documents/routes.ts';
+import { registerInvestmentRoutes } from '../investments/routes.ts';
 import { registerInvestorRoutes } from '../investors/routes.ts';
 import { registerPartyRoutes } from '../parties/routes.ts';
 import { registerProductRoutes } from '../products/routes.ts';
@@ -165,10 +166,9 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
       async (scoped) => {
         scoped.addHook('onRequest', authenticate(ctx.signingKey, principals, surface));
         const api = scoped as unknown as App;
-        if (surface === 'legacy') {
-          // Legacy prefix: the same investment reads for distributors (comes with the investments issue).
-          return;
-        }
+        await registerInvestmentRoutes(api, ctx, surface);
+        // Legacy prefix: the same investment reads for distributors, nothing else.
+        if (surface === 'legacy') return;
         await registerPartyRoutes(api, ctx, surface);
         await registerProductRoutes(api, ctx, surface);
         await registerDocumentRoutes(api, ctx, surface);

@@ -3,6 +3,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { conflict, FieldErrorCollector, notFound } from '../http/errors.ts';
+import { advanceInvestments } from '../investments/lifecycle.ts';
 import type { BankAccountBlock, LegalPersonBlock, NaturalPersonBlock } from '../parties/domain.ts';
 import { checkPersonBlocks } from '../parties/service.ts';
 import { normalizeIban } from '../validation/iban.ts';
@@ -171,10 +172,8 @@ export interface KycRefresh {
  * rule `kycStatusOf`) and stores it, with `updated_at`, when it changed. Runs inside the caller's
  * transaction and locks the investor row, so that concurrent identification and benefiting-person
  * creates are evaluated one after the other and none is missed.
- *
- * HOOK for the investments issue: "KYC completed" is `previous !== 'SUCCESS' && current === 'SUCCESS'`
- * in the returned value. Move the investor's `KYC_PENDING` investments on (and write their webhook
- * events) right here, in this same transaction, so that every caller gets it for free.
+ * When KYC completes, the investor's `KYC_PENDING` investments move on here, in the same
+ * transaction, with their events.
  */
 export async function refreshKycStatus(trx: Trx, investorId: string, now = new Date()): Promise<KycRefresh> {
   const investor = await trx
@@ -208,6 +207,8 @@ export async function refreshKycStatus(trx: Trx, investorId: string, now = new D
       .where('id', '=', investorId)
       .execute();
   }
+  // KYC completed: the investor's signed investments move on by themselves, in this transaction.
+  if (current === 'SUCCESS' && previous !== 'SUCCESS') await advanceInvestments(trx, { investorId });
   return { investorId, previous, current, changed: current !== previous };
 }
 

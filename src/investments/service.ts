@@ -1,0 +1,657 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, Trx } from '../db/database.ts';
+import { uuidv7 } from '../db/ids.ts';
+import { getDocumentFor } from '../documents/service.ts';
+import { recordEvent } from '../events/outbox.ts';
+import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
+import type { DayCountConvention } from '../interest/day-count.ts';
+import type { InterestFrequency } from '../interest/schedule.ts';
+import { findInvestorWallet } from '../investors/service.ts';
+import { Money, MoneyError, type MoneyJson } from '../money/money.ts';
+import {
+  amountsOf,
+  type Decision,
+  decideAccept,
+  decideDisagioChange,
+  decideInvestorCancellation,
+  decideIssuerCancellation,
+  decidePay,
+  decideReview,
+  decideWalletChange,
+  disagioProblem,
+  dueDate,
+  type InvestmentStatus,
+  type IssuerCancellationReason,
+  signedStatus,
+  utcDate,
+} from './domain.ts';
+import { advanceInvestments, changeStatus, type InvestmentRow, notifyWaiting } from './lifecycle.ts';
+
+/** Who asks: a platform sees its investments, an issuer those into its products (null: registrar). */
+export type InvestmentViewer = { kind: 'platform'; platformId: string } | { kind: 'issuer'; issuerId: string | null };
+
+/** Timestamps from clients may be up to this far ahead of the server's clock. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+function refuseUnless<T>(decision: Decision<T>): T {
+  if (!decision.ok) throw conflict(decision.refusal.code, decision.refusal.detail);
+  return decision.value;
+}
+
+function checkNotFuture(fields: FieldErrorCollector, name: string, value: string | null | undefined, now: Date) {
+  if (value && Date.parse(value) > now.getTime() + CLOCK_SKEW_MS) fields.add(name, 'must not be in the future');
+}
+
+function moneyIn(fields: FieldErrorCollector, name: string, value: MoneyJson | undefined, currency: string) {
+  if (value === undefined) return undefined;
+  try {
+    const money = Money.fromJson(value);
+    if (money.currency !== currency) {
+      fields.add(`${name}.currency`, `must be ${currency}, the campaign's currency`);
+      return undefined;
+    }
+    return money.minor;
+  } catch (error) {
+    if (!(error instanceof MoneyError)) throw error;
+    fields.add(name, error.message);
+    return undefined;
+  }
+}
+
+/** Crockford base32 without look-alikes: a payment reference a person can type. */
+function paymentReference(): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const bytes = randomBytes(10);
+  return `KTR-${Array.from(bytes, (b) => alphabet[b % 32]).join('')}`;
+}
+
+interface Terms {
+  requires_review: boolean;
+  payment_deadline: number | null;
+  currency: string;
+  nominal_value: bigint | null;
+  issuance_price: bigint | null;
+  interest_rate: string | null;
+  day_count_convention: string | null;
+  interest_start_date: string | null;
+  interest_frequency: string | null;
+  maturity_date: string | null;
+  bank_account: Record<string, unknown> | null;
+}
+
+async function termsOf(db: Db | Trx, productIds: string[]): Promise<Map<string, Terms>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('products')
+    .innerJoin('issuers', 'issuers.id', 'products.issuer_id')
+    .select([
+      'products.id',
+      'products.requires_review',
+      'products.payment_deadline',
+      'products.currency',
+      'products.nominal_value',
+      'products.issuance_price',
+      'products.interest_rate',
+      'products.day_count_convention',
+      'products.interest_start_date',
+      'products.interest_frequency',
+      'products.maturity_date',
+      'issuers.bank_account',
+    ])
+    .where('products.id', 'in', [...new Set(productIds)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r as Terms]));
+}
+
+function amountsFor(row: InvestmentRow, terms: Terms, today: string) {
+  const frozen = row.accrued_interest_at_acceptance;
+  const valueDate = row.accepted_at
+    ? utcDate(row.accepted_at)
+    : row.cancellation_date
+      ? utcDate(row.cancellation_date)
+      : today;
+  const amounts = amountsOf({
+    units: row.units,
+    pricePerToken: row.price_per_token,
+    currency: row.currency,
+    agioPercent: row.agio_percent,
+    disagio: row.disagio,
+    terms: {
+      nominalValue: terms.nominal_value,
+      issuancePrice: terms.issuance_price,
+      currency: terms.currency,
+      interestRate: terms.interest_rate,
+      convention: terms.day_count_convention as DayCountConvention | null,
+      interestStartDate: terms.interest_start_date,
+      frequency: terms.interest_frequency as InterestFrequency | null,
+      maturityDate: terms.maturity_date,
+    },
+    valueDate,
+  });
+  if (frozen === null) return amounts;
+  // Frozen at acceptance: the stored figure is the one that was shown and is due.
+  const accrued = Money.of(frozen, row.currency);
+  return {
+    ...amounts,
+    accrued_interest: accrued,
+    payment_total: amounts.investment_amount.add(amounts.agio).subtract(amounts.disagio).add(accrued),
+  };
+}
+
+export interface ViewContext {
+  /** Base URL of start_url. */
+  baseUrl: string;
+  today?: string;
+}
+
+function view(row: InvestmentRow, terms: Terms, ctx: ViewContext) {
+  const amounts = amountsFor(row, terms, ctx.today ?? utcDate());
+  const bank = terms.bank_account as { iban?: string; account_holder?: string } | null;
+  return {
+    id: row.id,
+    investor_id: row.investor_id,
+    campaign_id: row.campaign_id,
+    product_id: row.product_id,
+    status: row.status as InvestmentStatus,
+    units: Number(row.units),
+    price_per_token: Money.of(row.price_per_token, row.currency).toJSON(),
+    investment_amount: amounts.investment_amount.toJSON(),
+    agio: amounts.agio.toJSON(),
+    disagio: amounts.disagio.toJSON(),
+    accrued_interest: amounts.accrued_interest.toJSON(),
+    payment_total: amounts.payment_total.toJSON(),
+    remaining_amount: Number(row.remaining_amount),
+    wallet: row.wallet_id,
+    signed_at: row.signed_at,
+    accepted_at: row.accepted_at,
+    paid_at: row.paid_at,
+    delivered_at: row.delivered_at,
+    review_completed_at: row.review_completed_at,
+    cancellation_date: row.cancellation_date,
+    cancellation_reason: row.cancellation_reason,
+    start_url: row.subscription_token ? `${ctx.baseUrl}/subscribe/${row.subscription_token}` : null,
+    payment_details: bank?.iban
+      ? {
+          iban: bank.iban,
+          account_holder: bank.account_holder ?? null,
+          reference: row.payment_reference,
+          amount: amounts.payment_total.toJSON(),
+          due_date: dueDate(row.accepted_at, terms.payment_deadline),
+        }
+      : null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export type InvestmentView = ReturnType<typeof view>;
+
+export async function investmentViews(
+  db: Db | Trx,
+  rows: InvestmentRow[],
+  ctx: ViewContext,
+): Promise<InvestmentView[]> {
+  const terms = await termsOf(
+    db,
+    rows.map((r) => r.product_id),
+  );
+  return rows.map((r) => view(r, terms.get(r.product_id)!, ctx));
+}
+
+export async function investmentView(db: Db | Trx, row: InvestmentRow, ctx: ViewContext): Promise<InvestmentView> {
+  return (await investmentViews(db, [row], ctx))[0]!;
+}
+
+/** The investments a viewer may see, as a query base (for lists and reads). */
+export function visibleInvestments(db: Db | Trx, viewer: InvestmentViewer) {
+  const base = db.selectFrom('investments');
+  if (viewer.kind === 'platform') return base.where('investments.distribution_platform_id', '=', viewer.platformId);
+  return viewer.issuerId === null ? base : base.where('investments.issuer_id', '=', viewer.issuerId);
+}
+
+async function loadInvestment(
+  trx: Db | Trx,
+  viewer: InvestmentViewer,
+  id: string,
+  lock: boolean,
+): Promise<InvestmentRow> {
+  const row = await visibleInvestments(trx, viewer)
+    .selectAll('investments')
+    .where('investments.id', '=', id)
+    .$if(lock, (q) => q.forUpdate())
+    .executeTakeFirst();
+  if (!row) throw notFound('investment');
+  return row;
+}
+
+export async function getInvestment(db: Db, viewer: InvestmentViewer, id: string, ctx: ViewContext) {
+  return investmentView(db, await loadInvestment(db, viewer, id, false), ctx);
+}
+
+export interface SignedDocumentInput {
+  category: 'effecta_cryptoregistry_tos' | 'effecta_document';
+  document_id: string;
+}
+
+export interface InvestmentCreateInput {
+  investor_id: string;
+  campaign_id: string;
+  units: number;
+  signed_at?: string;
+  signed_documents?: SignedDocumentInput[];
+  accepted_at?: string;
+  paid_at?: string;
+  wallet?: string;
+  disagio?: MoneyJson;
+}
+
+async function documentCategories(trx: Trx, investmentId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('investment_documents')
+    .select('category')
+    .where('investment_id', '=', investmentId)
+    .execute();
+  return rows.map((r) => r.category);
+}
+
+async function attachDocument(
+  trx: Trx,
+  investmentId: string,
+  platformId: string,
+  doc: SignedDocumentInput,
+  field: string,
+) {
+  try {
+    await getDocumentFor(trx, doc.document_id, { kind: 'distribution_platform', platformId });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw invalidField(field, 'no such document of yours');
+    throw error;
+  }
+  const row = await trx
+    .insertInto('investment_documents')
+    .values({ id: uuidv7(), investment_id: investmentId, category: doc.category, document_id: doc.document_id })
+    .onConflict((oc) => oc.columns(['investment_id', 'category', 'document_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw conflict('already_attached', 'this document is already attached in this category');
+  return row;
+}
+
+async function checkWallet(trx: Trx, investorId: string, walletId: string) {
+  const wallet = await findInvestorWallet(trx, investorId, walletId);
+  if (!wallet) throw invalidField('wallet', "must be a wallet of the investment's investor");
+  if (!wallet.receiving_enabled) throw invalidField('wallet', 'the wallet does not have receiving_enabled');
+}
+
+async function accept(trx: Trx, row: InvestmentRow, acceptedAt: string): Promise<InvestmentRow> {
+  refuseUnless(decideAccept(row.status as InvestmentStatus, await documentCategories(trx, row.id)));
+  const [terms] = (await termsOf(trx, [row.product_id])).values();
+  // The accrued interest is fixed at the date of acceptance.
+  const frozen = amountsFor({ ...row, accepted_at: acceptedAt }, terms!, utcDate(acceptedAt)).accrued_interest;
+  return changeStatus(trx, row, 'ACCEPTED', acceptedAt, {
+    accepted_at: acceptedAt,
+    accrued_interest_at_acceptance: frozen.minor,
+  });
+}
+
+async function pay(trx: Trx, row: InvestmentRow, paidAt: string): Promise<InvestmentRow> {
+  refuseUnless(decidePay(row.status as InvestmentStatus));
+  if (row.accepted_at && Date.parse(paidAt) < Date.parse(row.accepted_at)) {
+    throw invalidField('paid_at', 'must not be before accepted_at');
+  }
+  return changeStatus(trx, row, 'PAID', paidAt, { paid_at: paidAt });
+}
+
+/**
+ * Creates an investment (spec §7): every check first (nothing is stored on a refusal), then the
+ * units are reserved on the campaign with one conditional update — never oversold, however many
+ * requests race — and the investment, its documents and its events are written.
+ */
+export async function createInvestment(
+  trx: Trx,
+  platformId: string,
+  input: InvestmentCreateInput,
+  ctx: ViewContext,
+  now = new Date(),
+) {
+  const fields = new FieldErrorCollector();
+  checkNotFuture(fields, 'signed_at', input.signed_at, now);
+  checkNotFuture(fields, 'accepted_at', input.accepted_at, now);
+  checkNotFuture(fields, 'paid_at', input.paid_at, now);
+  if (input.accepted_at && !input.signed_at)
+    fields.add('accepted_at', 'needs signed_at: only a signed investment can be accepted');
+  if (input.paid_at && !input.accepted_at)
+    fields.add('paid_at', 'needs accepted_at: only an accepted investment can be paid');
+  fields.throwIfAny();
+
+  // FOR SHARE: a concurrent KYC completion either sees this investment or is seen by it.
+  const investor = await trx
+    .selectFrom('investors')
+    .select(['id', 'natural_person', 'legal_person', 'kyc_status'])
+    .where('id', '=', input.investor_id)
+    .where('distribution_platform_id', '=', platformId)
+    .forShare()
+    .executeTakeFirst();
+  if (!investor) throw invalidField('investor_id', 'no such investor of yours');
+  const campaign = await trx
+    .selectFrom('campaigns')
+    .innerJoin('products', 'products.id', 'campaigns.product_id')
+    .innerJoin('listings', (j) =>
+      j
+        .onRef('listings.product_id', '=', 'products.id')
+        .onRef('listings.distribution_platform_id', '=', 'campaigns.distribution_platform_id'),
+    )
+    .innerJoin('issuer_platform_allowances as a', (j) =>
+      j
+        .onRef('a.issuer_id', '=', 'products.issuer_id')
+        .onRef('a.distribution_platform_id', '=', 'campaigns.distribution_platform_id'),
+    )
+    .innerJoin('distribution_platforms as p', 'p.id', 'campaigns.distribution_platform_id')
+    .selectAll('campaigns')
+    .select([
+      'products.issuer_id',
+      'products.step_size',
+      'products.status as product_status',
+      'products.requires_review',
+      'a.is_allowed',
+      'p.web_subscription_enabled',
+    ])
+    .where('campaigns.id', '=', input.campaign_id)
+    .where('campaigns.distribution_platform_id', '=', platformId)
+    .executeTakeFirst();
+  if (!campaign || !campaign.is_allowed) throw invalidField('campaign_id', 'no such campaign of yours');
+  if (!campaign.is_campaign_active) throw conflict('campaign_inactive', 'the campaign is not active');
+  if (campaign.product_status !== 'ACTIVE') throw conflict('product_closed', "the campaign's product is closed");
+
+  const units = BigInt(input.units);
+  const natural = investor.natural_person !== null;
+  if (natural && !campaign.natural_persons_allowed)
+    fields.add('investor_id', 'the campaign does not allow natural persons');
+  if (!natural && !campaign.legal_persons_allowed)
+    fields.add('investor_id', 'the campaign does not allow legal persons');
+  if (units < campaign.min_number_of_tokens || units > campaign.max_number_of_tokens) {
+    fields.add('units', `must be from ${campaign.min_number_of_tokens} to ${campaign.max_number_of_tokens}`);
+  }
+  if (units % campaign.step_size !== 0n)
+    fields.add('units', `must be a multiple of the step size ${campaign.step_size}`);
+  const investmentAmount = campaign.price_per_token * units;
+  if (campaign.rule_type === 'minimum_investment_amount' && investmentAmount < campaign.minimum_investment_amount!) {
+    const minimum = Money.of(campaign.minimum_investment_amount!, campaign.currency).toJSON();
+    fields.add(
+      'units',
+      `units × price_per_token must be at least the minimum investment amount (${minimum.amount} at ${minimum.decimals} decimals ${minimum.currency})`,
+    );
+  }
+  const disagio = moneyIn(fields, 'disagio', input.disagio, campaign.currency) ?? 0n;
+  fields.throwIfAny();
+  if (input.wallet) await checkWallet(trx, investor.id, input.wallet);
+  const agio = Money.of(investmentAmount, campaign.currency).percent(campaign.agio_percent);
+  const disagioIssue = disagioProblem(disagio, {
+    investment_amount: Money.of(investmentAmount, campaign.currency),
+    agio,
+  });
+  if (disagioIssue) throw invalidField('disagio', disagioIssue);
+
+  const web = !input.signed_at;
+  if (web && !campaign.web_subscription_enabled) {
+    throw forbidden(
+      'web_subscription_not_enabled',
+      'web-based subscription (an investment without signed_at) is not enabled for your platform; send signed_at',
+    );
+  }
+
+  const reserved = await trx
+    .updateTable('campaigns')
+    .set((eb) => ({ units_reserved: eb('units_reserved', '+', units) }))
+    .where('id', '=', campaign.id)
+    .where(sql<boolean>`units_reserved + ${units} <= allocation`)
+    .returning(['units_reserved', 'allocation'])
+    .executeTakeFirst();
+  if (!reserved) {
+    const left = await trx
+      .selectFrom('campaigns')
+      .select(['allocation', 'units_reserved'])
+      .where('id', '=', campaign.id)
+      .executeTakeFirstOrThrow();
+    throw conflict(
+      'allocation_exceeded',
+      `the campaign has ${left.allocation - left.units_reserved} units left; ${units} asked`,
+    );
+  }
+
+  const status: InvestmentStatus = web
+    ? 'PENDING'
+    : signedStatus({
+        kycSucceeded: investor.kyc_status === 'SUCCESS',
+        requiresReview: campaign.requires_review,
+        reviewCompleted: false,
+      });
+  let row = await trx
+    .insertInto('investments')
+    .values({
+      id: uuidv7(),
+      investor_id: investor.id,
+      campaign_id: campaign.id,
+      product_id: campaign.product_id,
+      issuer_id: campaign.issuer_id,
+      distribution_platform_id: platformId,
+      status,
+      units,
+      currency: campaign.currency,
+      price_per_token: campaign.price_per_token,
+      agio_percent: campaign.agio_percent,
+      disagio,
+      wallet_id: input.wallet ?? null,
+      signed_at: input.signed_at ?? null,
+      subscription_token: web ? randomBytes(32).toString('base64url') : null,
+      payment_reference: paymentReference(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('investment_status_changes')
+    .values({ id: uuidv7(), investment_id: row.id, previous_status: null, status, changed_at: row.created_at })
+    .execute();
+  for (const [i, doc] of (input.signed_documents ?? []).entries()) {
+    await attachDocument(trx, row.id, platformId, doc, `signed_documents.${i}.document_id`);
+  }
+  await recordEvent(trx, {
+    type: 'investment.created',
+    issuerId: row.issuer_id,
+    platformId,
+    investmentId: row.id,
+    data: {
+      investment_id: row.id,
+      status: row.status,
+      investor_id: row.investor_id,
+      campaign_id: row.campaign_id,
+      product_id: row.product_id,
+      units: Number(row.units),
+      created_at: row.created_at,
+    },
+  });
+  if (input.accepted_at) {
+    // Accepts at once where the investment is ready; otherwise 409 with the reason, and nothing stays.
+    row = await accept(trx, row, input.accepted_at);
+    if (input.paid_at) row = await pay(trx, row, input.paid_at);
+  } else if (row.status === 'WAITING_FOR_ACCEPTANCE') {
+    // Created ready: the issuer is told, as on any later arrival in WAITING_FOR_ACCEPTANCE.
+    await notifyWaiting(trx, row);
+  }
+  return investmentView(trx, row, ctx);
+}
+
+export interface InvestmentPatch {
+  accepted_at?: string;
+  paid_at?: string;
+  wallet?: string | null;
+  disagio?: MoneyJson;
+  review_completed_at?: string;
+}
+
+/** PATCH of either API: disagio and wallet first, then acceptance, then payment. */
+export async function updateInvestment(
+  trx: Trx,
+  viewer: InvestmentViewer,
+  id: string,
+  patch: InvestmentPatch,
+  ctx: ViewContext,
+  now = new Date(),
+) {
+  let row = await loadInvestment(trx, viewer, id, true);
+  const fields = new FieldErrorCollector();
+  checkNotFuture(fields, 'accepted_at', patch.accepted_at, now);
+  checkNotFuture(fields, 'paid_at', patch.paid_at, now);
+  checkNotFuture(fields, 'review_completed_at', patch.review_completed_at, now);
+  const disagio = moneyIn(fields, 'disagio', patch.disagio, row.currency);
+  fields.throwIfAny();
+  const status = () => row.status as InvestmentStatus;
+  if (disagio !== undefined) {
+    refuseUnless(decideDisagioChange(status()));
+    const [terms] = (await termsOf(trx, [row.product_id])).values();
+    const problem = disagioProblem(disagio, amountsFor(row, terms!, utcDate()));
+    if (problem) throw invalidField('disagio', problem);
+    row = await trx
+      .updateTable('investments')
+      .set({ disagio, updated_at: sql<string>`now()` })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  if (patch.wallet !== undefined) {
+    refuseUnless(decideWalletChange(status(), row.credit_requested_at !== null));
+    if (patch.wallet !== null) await checkWallet(trx, row.investor_id, patch.wallet);
+    row = await trx
+      .updateTable('investments')
+      .set({ wallet_id: patch.wallet, updated_at: sql<string>`now()` })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  if (patch.review_completed_at !== undefined) {
+    refuseUnless(decideReview(status(), row.review_completed_at !== null));
+    row = await trx
+      .updateTable('investments')
+      .set({ review_completed_at: patch.review_completed_at, updated_at: sql<string>`now()` })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const [moved] = await advanceInvestments(trx, { investmentId: row.id });
+    if (moved) row = moved;
+  }
+  if (patch.accepted_at !== undefined) row = await accept(trx, row, patch.accepted_at);
+  if (patch.paid_at !== undefined) row = await pay(trx, row, patch.paid_at);
+  return investmentView(trx, row, ctx);
+}
+
+/** The investor's cancellation through the distributor API: → ABORTION before acceptance. */
+export async function cancelByInvestor(
+  trx: Trx,
+  platformId: string,
+  id: string,
+  cancellationDate: string,
+  ctx: ViewContext,
+) {
+  const row = await loadInvestment(trx, { kind: 'platform', platformId }, id, true);
+  const to = refuseUnless(decideInvestorCancellation(row.status as InvestmentStatus));
+  const changed = await changeStatus(trx, row, to, cancellationDate, {
+    cancellation_date: cancellationDate,
+    cancellation_reason: to,
+  });
+  return investmentView(trx, changed, ctx);
+}
+
+/** The issuer's cancellation with a reason (spec §7). */
+export async function cancelByIssuer(
+  trx: Trx,
+  issuerId: string | null,
+  id: string,
+  reason: IssuerCancellationReason,
+  cancellationDate: string,
+  ctx: ViewContext,
+) {
+  const row = await loadInvestment(trx, { kind: 'issuer', issuerId }, id, true);
+  const to = refuseUnless(
+    decideIssuerCancellation(row.status as InvestmentStatus, reason, {
+      unitsTransferred: row.remaining_amount < row.units && row.status === 'DELIVERED',
+      // Burning delivered units comes with the ledger.
+      burnAvailable: false,
+    }),
+  );
+  const changed = await changeStatus(trx, row, to, cancellationDate, {
+    cancellation_date: cancellationDate,
+    cancellation_reason: to,
+  });
+  return investmentView(trx, changed, ctx);
+}
+
+export async function addSignedDocument(trx: Trx, platformId: string, id: string, doc: SignedDocumentInput) {
+  const row = await loadInvestment(trx, { kind: 'platform', platformId }, id, true);
+  const attached = await attachDocument(trx, row.id, platformId, doc, 'document_id');
+  return signedDocumentView(attached);
+}
+
+export function signedDocumentView(row: { id: string; category: string; document_id: string; created_at: string }) {
+  return {
+    id: row.id,
+    category: row.category as SignedDocumentInput['category'],
+    document_id: row.document_id,
+    created_at: row.created_at,
+  };
+}
+
+/** Checks the investment is visible to the viewer; returns its id (for the signed-documents list). */
+export async function requireInvestment(db: Db, viewer: InvestmentViewer, id: string): Promise<string> {
+  return (await loadInvestment(db, viewer, id, false)).id;
+}
+
+const LIVE = ['PENDING', 'KYC_PENDING', 'REVIEW_PENDING', 'WAITING_FOR_ACCEPTANCE', 'ACCEPTED', 'PAID', 'DELIVERED'];
+
+/** The funding status of one of the platform's campaigns. */
+export async function fundingInformation(db: Db, platformId: string, productId: string, campaignId: string) {
+  const campaign = await db
+    .selectFrom('campaigns')
+    .selectAll()
+    .where('id', '=', campaignId)
+    .where('product_id', '=', productId)
+    .where('distribution_platform_id', '=', platformId)
+    .executeTakeFirst();
+  if (!campaign) throw notFound('campaign');
+  const rows = await db
+    .selectFrom('investments')
+    .select(['status', 'signed_at'])
+    .select((eb) => [
+      eb.fn.sum<string>('units').as('units'),
+      eb.fn.sum<string>(eb('units', '*', eb.ref('price_per_token'))).as('amount'),
+      eb.fn.countAll<string>().as('count'),
+      eb.fn.max('updated_at').as('updated_at'),
+    ])
+    .where('campaign_id', '=', campaignId)
+    .where('status', 'in', LIVE)
+    .groupBy(['status', 'signed_at'])
+    .execute();
+  const sum = (statuses: string[], signedOnly = false) =>
+    rows
+      .filter((r) => statuses.includes(r.status) && (!signedOnly || r.signed_at !== null))
+      .reduce((a, r) => a + BigInt(r.units), 0n);
+  const raised = rows
+    .filter((r) => r.status === 'PAID' || r.status === 'DELIVERED')
+    .reduce((a, r) => a + BigInt(r.amount), 0n);
+  const latest =
+    rows
+      .map((r) => String(r.updated_at))
+      .sort()
+      .at(-1) ?? campaign.updated_at;
+  return {
+    allocation: Number(campaign.allocation),
+    units_signed: Number(sum(LIVE, true)),
+    units_accepted: Number(sum(['ACCEPTED', 'PAID', 'DELIVERED'])),
+    units_paid: Number(sum(['PAID', 'DELIVERED'])),
+    units_delivered: Number(sum(['DELIVERED'])),
+    units_available: Number(campaign.allocation - campaign.units_reserved),
+    investments_count: rows.reduce((a, r) => a + Number(r.count), 0),
+    amount_raised: Money.of(raised, campaign.currency).toJSON(),
+    updated_at: latest > campaign.updated_at ? latest : campaign.updated_at,
+  };
+}

@@ -1,0 +1,28 @@
+import type { Trx } from '../db/database.ts';
+import { uuidv7 } from '../db/ids.ts';
+
+export interface NewEmail {
+  issuerId: string;
+  kind: 'investment_waiting_for_acceptance';
+  subject: string;
+  body: string;
+  investmentId: string | null;
+}
+
+/**
+ * Queues an e-mail to an issuer's Studio users in the transaction of its cause. Sending is a job
+ * (SMTP when configured), so a dead mail server delays mail but never an API request.
+ */
+export async function enqueueEmail(trx: Trx, email: NewEmail): Promise<void> {
+  await trx
+    .insertInto('emails')
+    .values({
+      id: uuidv7(),
+      issuer_id: email.issuerId,
+      kind: email.kind,
+      subject: email.subject,
+      body: email.body,
+      investment_id: email.investmentId,
+    })
+    .execute();
+}
