@@ -360,7 +360,7 @@ export async function createInvestment(
     .where('campaigns.id', '=', input.campaign_id)
     .where('campaigns.distribution_platform_id', '=', platformId)
     .executeTakeFirst();
-  if (!campaign || !campaign.is_allowed) throw invalidField('campaign_id', 'no such campaign of yours');
+  if (!campaign?.is_allowed) throw invalidField('campaign_id', 'no such campaign of yours');
   if (!campaign.is_campaign_active) throw conflict('campaign_inactive', 'the campaign is not active');
   if (campaign.product_status !== 'ACTIVE') throw conflict('product_closed', "the campaign's product is closed");
 
@@ -638,11 +638,8 @@ export async function fundingInformation(db: Db, platformId: string, productId: 
   const raised = rows
     .filter((r) => r.status === 'PAID' || r.status === 'DELIVERED')
     .reduce((a, r) => a + BigInt(r.amount), 0n);
-  const latest =
-    rows
-      .map((r) => String(r.updated_at))
-      .sort()
-      .at(-1) ?? campaign.updated_at;
+  // Timestamps sort as text (UTC, six fractional digits).
+  const updatedAt = [campaign.updated_at, ...rows.map((r) => String(r.updated_at))].sort().at(-1)!;
   return {
     allocation: Number(campaign.allocation),
     units_signed: Number(sum(LIVE, true)),
@@ -652,6 +649,6 @@ export async function fundingInformation(db: Db, platformId: string, productId: 
     units_available: Number(campaign.allocation - campaign.units_reserved),
     investments_count: rows.reduce((a, r) => a + Number(r.count), 0),
     amount_raised: Money.of(raised, campaign.currency).toJSON(),
-    updated_at: latest > campaign.updated_at ? latest : campaign.updated_at,
+    updated_at: updatedAt,
   };
 }
