@@ -18,6 +18,7 @@ let server: TestServer;
 let t: Tenant;
 let productId: string;
 let investorId: string;
+let campaignId: string;
 
 const person = { forename: 'Erika', surname: 'Mustermann', birth_date: '1980-01-31', citizenship: 'DEU' };
 const GOOD_ADDRESS = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const product = await t.issuer.post(`${ISSUER}/products/`, productBody({ asset_code: 'BAD' }));
   productId = product.body.id;
   await t.issuer.post(`${ISSUER}/listings/`, { product_id: productId, distribution_platform_id: t.platformId });
+  const campaign = await t.issuer.post(`${ISSUER}/products/${productId}/campaigns/`, campaignBody(t.platformId));
+  campaignId = campaign.body.id;
   const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, { natural_person: person });
   expect(investor.status, investor.text).toBe(201);
   investorId = investor.body.id;
@@ -55,7 +58,117 @@ const withoutKey = (body: Record<string, unknown>, key: string) => {
   return rest;
 };
 
+const investment = (o: Record<string, unknown>) => () => ({
+  investor_id: investorId,
+  campaign_id: campaignId,
+  units: 5,
+  signed_at: '2026-01-01T10:00:00Z',
+  ...o,
+});
+const investments = () => `${DISTRIBUTOR}/investments/`;
+
 const cases: Case[] = [
+  {
+    name: 'investment: fractional units',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ units: 2.5 }),
+    status: 400,
+    code: 'validation_error',
+    field: 'units',
+  },
+  {
+    name: 'investment: units as a string',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ units: '5' }),
+    status: 400,
+    code: 'validation_error',
+    field: 'units',
+  },
+  {
+    name: 'investment: negative units',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ units: -1 }),
+    status: 400,
+    code: 'validation_error',
+    field: 'units',
+  },
+  {
+    name: 'investment: disagio with a float amount',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ disagio: { amount: 1.5, decimals: 2, currency: 'EUR' } }),
+    status: 400,
+    code: 'validation_error',
+    field: 'disagio.amount',
+  },
+  {
+    name: 'investment: timestamp without offset',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ signed_at: '2026-01-01 10:00' }),
+    status: 400,
+    code: 'validation_error',
+    field: 'signed_at',
+  },
+  {
+    name: 'investment: unknown signed document category',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({
+      signed_documents: [{ category: 'other', document_id: '00000000-0000-7000-8000-000000000000' }],
+    }),
+    status: 400,
+    code: 'validation_error',
+    field: 'signed_documents.0.category',
+  },
+  {
+    name: 'investment: malformed investor id',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ investor_id: 'abc' }),
+    status: 400,
+    code: 'validation_error',
+    field: 'investor_id',
+  },
+  {
+    name: 'investment: unknown key',
+    api: 'distributor',
+    method: 'POST',
+    path: investments,
+    body: investment({ amount: 5 }),
+    status: 400,
+    code: 'validation_error',
+    field: 'amount',
+  },
+  {
+    name: 'investment: status filter not a status',
+    api: 'distributor',
+    method: 'GET',
+    path: () => `${investments()}?status=DONE`,
+    status: 400,
+    code: 'validation_error',
+    field: 'query.status',
+  },
+  {
+    name: 'issuer cancellation: unknown reason',
+    api: 'issuer',
+    method: 'POST',
+    path: () => `${ISSUER}/investments/00000000-0000-7000-8000-000000000000/cancellation/`,
+    body: () => ({ reason: 'ABORTION', cancellation_date: '2026-01-01T10:00:00Z' }),
+    status: 400,
+    code: 'validation_error',
+    field: 'reason',
+  },
   {
     name: 'missing field',
     api: 'issuer',
@@ -479,7 +592,15 @@ describe('bad input', () => {
 });
 
 async function countRows() {
-  const tables = ['products', 'campaigns', 'investors', 'wallets', 'identifications', 'issuers'] as const;
+  const tables = [
+    'products',
+    'campaigns',
+    'investors',
+    'wallets',
+    'identifications',
+    'issuers',
+    'investments',
+  ] as const;
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const row = await server.db

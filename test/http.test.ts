@@ -28,6 +28,15 @@ describe('HTTP conventions', () => {
       '/api/external/distributor/v2/products/{product_id}/campaigns/{id}/',
       '/api/external/distributor/v2/investors/',
       '/api/external/distributor/v2/documents/',
+      '/api/external/distributor/v2/investments/',
+      '/api/external/distributor/v2/investments/{id}/',
+      '/api/external/distributor/v2/investments/{id}/signed-documents/',
+      '/api/external/distributor/v2/investments/{id}/cancellation/',
+      '/api/external/distributor/v2/products/{product_id}/campaigns/{id}/funding-information/',
+      '/api/external/issuer/v2/investments/',
+      '/api/external/issuer/v2/investments/{id}/cancellation/',
+      '/api/external/v2/investments/',
+      '/api/external/v2/investments/{id}/',
     ]) {
       expect(paths, path).toContain(path);
     }
