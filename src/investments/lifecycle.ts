@@ -50,16 +50,18 @@ export async function changeStatus(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new StatusGraphViolation(`investment ${investment.id} was not ${from} any more`);
-  await trx
+  // Read back from the database: changed_at in the API's form (UTC, Z, six fractional digits).
+  const change = await trx
     .insertInto('investment_status_changes')
     .values({ id: uuidv7(), investment_id: row.id, previous_status: from, status: to, changed_at: changedAt })
-    .execute();
+    .returning('changed_at')
+    .executeTakeFirstOrThrow();
   await recordEvent(trx, {
     type: 'investment.status_changed',
     issuerId: row.issuer_id,
     platformId: row.distribution_platform_id,
     investmentId: row.id,
-    data: { investment_id: row.id, status: to, previous_status: from, changed_at: changedAt },
+    data: { investment_id: row.id, status: to, previous_status: from, changed_at: change.changed_at },
   });
   if (to === 'WAITING_FOR_ACCEPTANCE') await notifyWaiting(trx, row);
   if (isEndState(to)) {

@@ -401,22 +401,26 @@ export async function createInvestment(
     );
   }
 
+  // One conditional update reserves the units: it waits for a concurrent switch-off or reservation
+  // of the same campaign and re-checks both conditions on the row as that left it.
   const reserved = await trx
     .updateTable('campaigns')
     .set((eb) => ({ units_reserved: eb('units_reserved', '+', units) }))
     .where('id', '=', campaign.id)
+    .where('is_campaign_active', '=', true)
     .where(sql<boolean>`units_reserved + ${units} <= allocation`)
-    .returning(['units_reserved', 'allocation'])
+    .returning(['units_reserved'])
     .executeTakeFirst();
   if (!reserved) {
-    const left = await trx
+    const now = await trx
       .selectFrom('campaigns')
-      .select(['allocation', 'units_reserved'])
+      .select(['allocation', 'units_reserved', 'is_campaign_active'])
       .where('id', '=', campaign.id)
       .executeTakeFirstOrThrow();
+    if (!now.is_campaign_active) throw conflict('campaign_inactive', 'the campaign is not active');
     throw conflict(
       'allocation_exceeded',
-      `the campaign has ${left.allocation - left.units_reserved} units left; ${units} asked`,
+      `the campaign has ${now.allocation - now.units_reserved} units left; ${units} asked`,
     );
   }
 

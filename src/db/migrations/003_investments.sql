@@ -35,7 +35,10 @@ create table investments (
   payment_reference text not null unique,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  check ((status = 'PENDING') = (signed_at is null))
+  -- PENDING: not signed yet; every status after signing has signed_at. A web subscription may
+  -- end (ABORTION, REJECTION, KYC_INSUFFICIENT) without ever being signed.
+  check (status <> 'PENDING' or signed_at is null),
+  check (signed_at is not null or status in ('PENDING', 'ABORTION', 'REJECTION', 'KYC_INSUFFICIENT'))
 );
 create index investments_platform on investments (distribution_platform_id, created_at, id);
 create index investments_issuer on investments (issuer_id, created_at, id);
