@@ -29,9 +29,10 @@ usage:
   kontor admin client revoke --client-id CLIENT_ID
   kontor admin web-subscription --platform ID (--enable | --disable)
   kontor admin studio-user create --email EMAIL --password PASSWORD [--issuer ID]
+  kontor admin mail list [--unsent] [--json]
 
 configuration (environment): PORT, HOST, PUBLIC_URL, KONTOR_HOME, DATABASE_URL, CHAIN_RPC_URL,
-REGISTRAR_PRIVATE_KEY, SMTP_URL, KONTOR_ENVIRONMENT, WEBHOOK_RETRY_DELAYS, LOG_LEVEL (see README.md)`;
+REGISTRAR_PRIVATE_KEY, SMTP_URL, MAIL_FROM, KONTOR_ENVIRONMENT, WEBHOOK_RETRY_DELAYS, LOG_LEVEL (see README.md)`;
 
 class UsageError extends Error {}
 
@@ -226,6 +227,7 @@ async function admin(config: Config, args: string[]): Promise<void> {
       'client-id': { type: 'string' },
       email: { type: 'string' },
       password: { type: 'string' },
+      unsent: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -368,6 +370,43 @@ async function admin(config: Config, args: string[]): Promise<void> {
       );
       return print(user, json, () => `Studio user ${user.email} created`);
     }
+    case 'mail list': {
+      const rows = await withDatabase(config, (db) =>
+        db
+          .selectFrom('emails')
+          .select([
+            'id',
+            'issuer_id',
+            'kind',
+            'investment_id',
+            'recipients',
+            'subject',
+            'body',
+            'created_at',
+            'sent_at',
+            'attempts',
+            'last_error',
+          ])
+          .$if(values.unsent === true, (q) => q.where('sent_at', 'is', null))
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute(),
+      );
+      return print(rows, json, () =>
+        rows.length === 0
+          ? '(no e-mails)'
+          : rows
+              .map((r) =>
+                [
+                  r.created_at,
+                  r.sent_at ? 'sent' : r.last_error ? `unsent (${r.last_error})` : 'unsent',
+                  r.recipients?.length ? r.recipients.join(', ') : '-',
+                  r.subject,
+                ].join('  '),
+              )
+              .join('\n'),
+      );
+    }
     default:
       throw new UsageError(`unknown admin task "${args.join(' ')}"`);
   }
@@ -382,9 +421,10 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return start(config, true);
     case 'migrate': {
-      const { migrate } = await import('./db/database.ts');
-      const applied = await withDatabase(config, (db) => migrate(db));
-      log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+      const { openMigratedDatabase } = await runtime();
+      const handle = await openMigratedDatabase(config, log);
+      await handle.close();
+      log(handle.applied.length ? `applied: ${handle.applied.join(', ')}` : 'the database is up to date');
       return;
     }
     case 'demo': {

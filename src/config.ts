@@ -16,6 +16,8 @@ export interface Config {
   chainRpcUrl: string | null;
   registrarPrivateKey: string | null;
   smtpUrl: string | null;
+  /** Sender of Kontor's e-mails (`MAIL_FROM`). */
+  mailFrom: string;
   environment: string;
   webhookRetryDelays: number[] | null;
   logLevel: string;
@@ -92,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chainRpcUrl,
     registrarPrivateKey: env.REGISTRAR_PRIVATE_KEY || null,
     smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM || 'Kontor <no-reply@kontor.invalid>',
     environment: env.KONTOR_ENVIRONMENT || (embedded ? 'local' : 'production'),
     webhookRetryDelays,
     logLevel: env.LOG_LEVEL || 'info',

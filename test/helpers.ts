@@ -25,7 +25,7 @@ export async function freshDatabase(): Promise<{ url: string; db: Db; drop: () =
   await admin.end();
   const url = serverUrl.replace(/\/postgres$/, `/${name}`);
   const { db } = createDb(url, 40);
-  await migrate(db);
+  await migrate(db, url);
   return {
     url,
     db,

@@ -8,13 +8,18 @@ import type { Database } from './schema.ts';
 export type Db = Kysely<Database>;
 export type Trx = Transaction<Database>;
 
-// bigint (int8) as BigInt: units and money are exact (invariant 8).
-pg.types.setTypeParser(20, (value) => BigInt(value));
-// date stays 'YYYY-MM-DD': no time zone may shift it.
-pg.types.setTypeParser(1082, (value) => value);
-// timestamptz as RFC 3339 UTC with microseconds, always six digits so that the strings sort like
-// the instants they name (the session time zone is UTC).
-pg.types.setTypeParser(1184, (value) => {
+/**
+ * Kontor's own type parsers, for its own pools only (graphile-worker shares the `pg` module and
+ * must keep the defaults: it writes job ids into JSON and compares Dates).
+ * - bigint (int8) as BigInt: units and money are exact (invariant 8);
+ * - date stays 'YYYY-MM-DD': no time zone may shift it;
+ * - timestamptz as RFC 3339 UTC with microseconds, always six digits so that the strings sort
+ *   like the instants they name (the session time zone is UTC).
+ */
+export const kontorTypes = new pg.TypeOverrides();
+kontorTypes.setTypeParser(20, (value: string) => BigInt(value));
+kontorTypes.setTypeParser(1082, (value: string) => value);
+kontorTypes.setTypeParser(1184, (value: string) => {
   const [date, rest] = value.split(' ');
   const time = rest!.replace(/\+00(:00)?$/, '');
   const [whole, fraction = ''] = time.split('.');
@@ -27,6 +32,7 @@ export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {
     max,
     options: '-c TimeZone=UTC',
     application_name: 'kontor',
+    types: kontorTypes,
   });
   // A client losing its connection (idle or checked out) must not crash the process; the query
   // in flight fails on its own and the pool replaces the client.
@@ -40,8 +46,19 @@ export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const MIGRATION_LOCK = 7_364_112_001;
 
-/** Applies pending SQL migrations in order, each in its own transaction; safe to run concurrently. */
-export async function migrate(db: Db): Promise<string[]> {
+/**
+ * Applies pending SQL migrations in order, each in its own transaction, and the job queue's own
+ * schema (graphile-worker), so that use cases can enqueue jobs in their transactions even in a
+ * process that runs no workers. Safe to run concurrently.
+ */
+export async function migrate(db: Db, url: string): Promise<string[]> {
+  const applied = await migrateSchema(db);
+  const { Logger, runMigrations } = await import('graphile-worker');
+  await runMigrations({ connectionString: url, logger: new Logger(() => () => {}) });
+  return applied;
+}
+
+async function migrateSchema(db: Db): Promise<string[]> {
   const files = readdirSync(MIGRATIONS_DIR)
     .filter((f) => f.endsWith('.sql'))
     .sort();

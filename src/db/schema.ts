@@ -252,6 +252,52 @@ export interface EmailsTable {
   investment_id: string | null;
   created_at: Timestamp;
   sent_at: string | null;
+  recipients: string[] | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
+
+export interface WebhooksTable {
+  id: string;
+  issuer_id: string | null;
+  distribution_platform_id: string | null;
+  url: string;
+  events: string[] | null;
+  description: string | null;
+  encrypted_secret: string;
+  is_active: Generated<boolean>;
+  disabled_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_seq: bigint;
+  ordering_key: string;
+  status: Generated<'pending' | 'succeeded' | 'failed'>;
+  attempts: Generated<number>;
+  schedule_attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempted_at: string;
+  status_code: number | null;
+  latency_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -275,4 +321,7 @@ export interface Database {
   investment_status_changes: InvestmentStatusChangesTable;
   events: EventsTable;
   emails: EmailsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

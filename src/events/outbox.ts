@@ -1,5 +1,6 @@
 import type { Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
+import { enqueueJob } from '../jobs/queue.ts';
 
 export const EVENT_TYPES = [
   'investment.created',
@@ -39,5 +40,7 @@ export async function recordEvent(trx: Trx, event: NewEvent): Promise<string> {
       data: JSON.stringify(event.data),
     })
     .execute();
+  // Delivery to the webhook subscriptions starts once this transaction commits.
+  await enqueueJob(trx, 'fan_out_event', { event_id: id });
   return id;
 }

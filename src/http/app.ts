@@ -16,6 +16,7 @@ import { registerInvestmentRoutes } from '../investments/routes.ts';
 import { registerInvestorRoutes } from '../investors/routes.ts';
 import { registerPartyRoutes } from '../parties/routes.ts';
 import { registerProductRoutes } from '../products/routes.ts';
+import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticate, registerOAuthRoutes } from './auth.ts';
 import { ApiError, invalid, problemOf } from './errors.ts';
 import { fieldErrorsOf, validatorCompiler } from './validation.ts';
@@ -172,6 +173,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
         await registerPartyRoutes(api, ctx, surface);
         await registerProductRoutes(api, ctx, surface);
         await registerDocumentRoutes(api, ctx, surface);
+        await registerWebhookRoutes(api, ctx);
         if (surface === 'distributor') await registerInvestorRoutes(api, ctx);
       },
       { prefix },

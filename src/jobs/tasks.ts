@@ -1,19 +1,36 @@
 import type { TaskList } from 'graphile-worker';
+import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { purgeIdempotencyKeys } from '../http/idempotency.ts';
+import { sendEmail } from '../notifications/sender.ts';
+import { deliverWebhooks, fanOutEvent, recoverWebhookDeliveries } from '../webhooks/delivery.ts';
 
 /**
- * The one job mechanism (graphile-worker in the same database). Later issues add crediting,
- * webhook delivery, e-mail and registry statements here; jobs are enqueued inside the business
- * transaction with `graphile_worker.add_job`.
+ * The one job mechanism (graphile-worker in the same database). Jobs are enqueued inside the
+ * business transaction (`enqueueJob`), run here, and record their outcome in their own transaction.
  */
-export function taskList(db: Db): TaskList {
+export function taskList(db: Db, config: Config): TaskList {
   return {
     purge_idempotency_keys: async () => {
       await purgeIdempotencyKeys(db);
     },
+    send_email: async (payload) => {
+      await sendEmail(db, config, (payload as { email_id: string }).email_id);
+    },
+    fan_out_event: async (payload) => {
+      await fanOutEvent(db, (payload as { event_id: string }).event_id);
+    },
+    deliver_webhooks: async (payload) => {
+      await deliverWebhooks(db, config, (payload as { webhook_id: string }).webhook_id);
+    },
+    recover_webhook_deliveries: async (payload) => {
+      await recoverWebhookDeliveries(db, (payload as { window_hours?: number }).window_hours ?? 2);
+    },
   };
 }
 
-/** Recurring jobs: keys are kept 48 h, so that every key lives at least the promised 24 h. */
-export const CRONTAB = '17 * * * * purge_idempotency_keys';
+/**
+ * Recurring jobs: idempotency keys are kept 48 h (every key lives at least the promised 24 h);
+ * webhook deliveries are recovered every quarter hour (after a worker died mid-job).
+ */
+export const CRONTAB = ['17 * * * * purge_idempotency_keys', '*/15 * * * * recover_webhook_deliveries'].join('\n');

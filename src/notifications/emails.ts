@@ -1,5 +1,6 @@
 import type { Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
+import { enqueueJob } from '../jobs/queue.ts';
 
 export interface NewEmail {
   issuerId: string;
@@ -14,10 +15,11 @@ export interface NewEmail {
  * (SMTP when configured), so a dead mail server delays mail but never an API request.
  */
 export async function enqueueEmail(trx: Trx, email: NewEmail): Promise<void> {
+  const id = uuidv7();
   await trx
     .insertInto('emails')
     .values({
-      id: uuidv7(),
+      id,
       issuer_id: email.issuerId,
       kind: email.kind,
       subject: email.subject,
@@ -25,4 +27,5 @@ export async function enqueueEmail(trx: Trx, email: NewEmail): Promise<void> {
       investment_id: email.investmentId,
     })
     .execute();
+  await enqueueJob(trx, 'send_email', { email_id: id });
 }

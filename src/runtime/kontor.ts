@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { createDb, type Db, migrate } from '../db/database.ts';
 import { type App, buildApp } from '../http/app.ts';
 import { tokenSigningKey } from '../http/auth.ts';
+import { enqueueJob } from '../jobs/queue.ts';
 import { CRONTAB, taskList } from '../jobs/tasks.ts';
 import { type ChainHandle, openChain } from './anvil.ts';
 import { type DatabaseHandle, openDatabase } from './postgres.ts';
@@ -51,8 +52,9 @@ export function apiUrlOf(config: Config): string {
 export async function openMigratedDatabase(config: Config, log: (m: string) => void) {
   const database = await openDatabase(config, log);
   const { db } = createDb(database.url, 5);
+  let applied: string[];
   try {
-    await migrate(db);
+    applied = await migrate(db, database.url);
   } catch (error) {
     await db.destroy();
     await database.stop();
@@ -61,6 +63,7 @@ export async function openMigratedDatabase(config: Config, log: (m: string) => v
   return {
     db,
     database,
+    applied,
     close: async () => {
       await db.destroy();
       await database.stop();
@@ -103,7 +106,7 @@ export async function startKontor(
     if (options.api) rmSync(join(config.home, 'server.json'), { force: true });
   };
   try {
-    await migrate(db);
+    await migrate(db, database.url);
     const [signingKey, openedChain] = await Promise.all([tokenSigningKey(db), openChain(config)]);
     chain = openedChain;
     if (options.workers) {
@@ -111,13 +114,19 @@ export async function startKontor(
       runner = await run({
         connectionString: database.url,
         maxPoolSize: 10,
-        taskList: taskList(db),
+        taskList: taskList(db, config),
         crontab: CRONTAB,
         concurrency: 5,
         noHandleSignals: true,
         pollInterval: 1000,
         logger: jsonLogger(config.logLevel),
       });
+      // Whatever a worker that died left behind: deliveries of the last two days resume now.
+      await db
+        .transaction()
+        .execute((trx) =>
+          enqueueJob(trx, 'recover_webhook_deliveries', { window_hours: 48 }, { jobKey: 'recover_webhook_deliveries' }),
+        );
     }
     let apiUrl = apiUrlOf(config);
     if (options.api) {

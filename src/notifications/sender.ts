@@ -1,0 +1,126 @@
+import { sql } from 'kysely';
+import { createTransport } from 'nodemailer';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+
+/** Advisory-lock namespace of e-mail sending (the two-key form: namespace, hashtext(email id)). */
+const SEND_LOCK = 7_364_113;
+
+/** Error text kept on an e-mail that has nobody to go to; it is not retried. */
+export const NO_RECIPIENTS = 'no recipients';
+
+type Transport = ReturnType<typeof createTransport>;
+const transports = new Map<string, Transport>();
+
+/**
+ * One transport per SMTP URL for the life of the process. A plain SMTP transport opens a
+ * connection per message; `?pool=true` in the URL keeps a pool instead. The time-outs are short
+ * so that a dead server fails an attempt quickly (the job is retried) instead of holding a worker.
+ */
+function transportFor(url: string): Transport {
+  let transport = transports.get(url);
+  if (!transport) {
+    transport = createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 });
+    transports.set(url, transport);
+  }
+  return transport;
+}
+
+function describeError(error: unknown): string {
+  const e = error as { code?: string; responseCode?: number; message?: string };
+  const text = [e.code, e.responseCode, e.message ?? String(error)].filter((x) => x !== undefined).join(': ');
+  return text.slice(0, 1000);
+}
+
+/**
+ * Sends one queued e-mail (the `send_email` job) to the Studio users of its issuer.
+ *
+ * - Recipients are resolved at every attempt (someone removed meanwhile gets nothing) and stored
+ *   in `recipients`.
+ * - Without `SMTP_URL` the e-mail stays unsent in the database (the outbox: `kontor admin mail
+ *   list`, later Studio); it is not sent when SMTP is configured afterwards.
+ * - Without recipients it is finished unsent: `sent_at` stays null, `last_error` says
+ *   'no recipients', and the job succeeds (nothing to retry).
+ * - An SMTP failure counts an attempt, keeps the error in `last_error` and throws, so that
+ *   graphile-worker retries the job with its backoff (up to the job's `max_attempts`).
+ *
+ * No transaction is open while SMTP is talked to: the e-mail is read in one short transaction,
+ * sent, and the outcome written in another. Two workers never send the same e-mail at once: a
+ * session advisory lock per e-mail is held (outside any transaction) from the read to the outcome,
+ * and an e-mail with `sent_at` is never sent again. Delivery is at least once: a crash between the
+ * server's acceptance and the outcome's write sends it again on the retry.
+ */
+export async function sendEmail(db: Db, config: Config, emailId: string): Promise<void> {
+  await db.connection().execute(async (conn) => {
+    const { rows } = await sql<{ locked: boolean }>`
+      select pg_try_advisory_lock(${SEND_LOCK}, hashtext(${emailId})) as locked`.execute(conn);
+    // Another worker is sending it right now; it records the outcome (and retries if need be).
+    if (!rows[0]?.locked) return;
+    try {
+      await sendLocked(conn, config, emailId);
+    } finally {
+      await sql`select pg_advisory_unlock(${SEND_LOCK}, hashtext(${emailId}))`.execute(conn).catch(() => {
+        // A broken connection has released its locks with its session.
+      });
+    }
+  });
+}
+
+async function sendLocked(db: Db, config: Config, emailId: string): Promise<void> {
+  const email = await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('emails')
+      .select(['id', 'issuer_id', 'subject', 'body', 'sent_at'])
+      .where('id', '=', emailId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row || row.sent_at !== null) return null;
+    const users = row.issuer_id
+      ? await trx
+          .selectFrom('studio_users')
+          .select('email')
+          .where('issuer_id', '=', row.issuer_id)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute()
+      : [];
+    const recipients = users.map((u) => u.email);
+    const noOne = recipients.length === 0;
+    await trx
+      .updateTable('emails')
+      .set({ recipients, ...(noOne ? { last_error: NO_RECIPIENTS } : {}) })
+      .where('id', '=', emailId)
+      .execute();
+    return noOne ? null : { ...row, recipients };
+  });
+  if (!email || !config.smtpUrl) return;
+
+  let info: { rejected?: unknown[] };
+  try {
+    info = await transportFor(config.smtpUrl).sendMail({
+      from: config.mailFrom,
+      to: email.recipients,
+      subject: email.subject,
+      text: email.body,
+      headers: { 'X-Kontor-Email-Id': email.id },
+    });
+  } catch (error) {
+    await db
+      .updateTable('emails')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: describeError(error) }))
+      .where('id', '=', emailId)
+      .execute();
+    throw error;
+  }
+  // Accepted for at least one recipient (nodemailer fails when none is); name the others.
+  const rejected = (info.rejected ?? []).map(String);
+  await db
+    .updateTable('emails')
+    .set((eb) => ({
+      sent_at: sql<string>`now()`,
+      attempts: eb('attempts', '+', 1),
+      last_error: rejected.length ? `rejected: ${rejected.join(', ')}`.slice(0, 1000) : null,
+    }))
+    .where('id', '=', emailId)
+    .execute();
+}

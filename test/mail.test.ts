@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { SMTPServer } from 'smtp-server';
+import { getAddress } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config.ts';
+import type { Db } from '../src/db/database.ts';
+import { NO_RECIPIENTS, sendEmail } from '../src/notifications/sender.ts';
+import { createStudioUser } from '../src/parties/service.ts';
+import { type Kontor, startKontor } from '../src/runtime/kontor.ts';
+import { freePort } from '../src/runtime/ports.ts';
+import { runCli, tempHome } from './e2e/process.ts';
+import {
+  Api,
+  createTenant,
+  DISTRIBUTOR,
+  freshDatabase,
+  listedProduct,
+  type Tenant,
+  type TestServer,
+  testConfig,
+} from './helpers.ts';
+
+interface Received {
+  from: string;
+  to: string[];
+  /** The message as received, headers unfolded and quoted-printable decoded. */
+  text: string;
+}
+
+function decode(raw: string): string {
+  const unfolded = raw.replace(/\r?\n[ \t]+/g, ' ');
+  if (!/content-transfer-encoding:\s*quoted-printable/i.test(unfolded)) return unfolded;
+  return unfolded
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/** A real SMTP server on 127.0.0.1 that keeps what it receives. */
+async function startSmtp(port: number, inbox: Received[]): Promise<SMTPServer> {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        inbox.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          text: decode(Buffer.concat(chunks).toString('utf8')),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return server;
+}
+
+const closeSmtp = (server: SMTPServer) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+/** Creates a signed investment of an identified investor: it starts in WAITING_FOR_ACCEPTANCE. */
+async function waitingInvestment(t: Tenant, campaignId: string) {
+  const api = t.distributor;
+  const investor = await api.post(`${DISTRIBUTOR}/investors/`, {
+    natural_person: { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
+    wallet_address: getAddress(`0x${randomBytes(20).toString('hex')}`),
+  });
+  expect(investor.status, investor.text).toBe(201);
+  const identified = await api.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
+    document_type: 'IDCARD',
+    document_id: 'L01X00T47',
+    document_valid_to: '2035-01-01',
+    verified_at: '2026-01-05T09:00:00Z',
+  });
+  expect(identified.status, identified.text).toBe(201);
+  const form = new FormData();
+  form.append('file', new Blob([PDF], { type: 'application/pdf' }), 'tos.pdf');
+  const tos = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
+  expect(tos.status, tos.text).toBe(201);
+  return api.post(`${DISTRIBUTOR}/investments/`, {
+    investor_id: investor.body.id,
+    campaign_id: campaignId,
+    units: 10,
+    signed_at: '2026-03-01T10:00:00+01:00',
+    signed_documents: [{ category: 'effecta_cryptoregistry_tos', document_id: tos.body.id }],
+  });
+}
+
+/** Kontor as `kontor start` runs it (API and workers, in this process) over a fresh database. */
+async function startWithWorkers(overrides: Partial<Config>) {
+  const database = await freshDatabase();
+  const config = testConfig({ databaseUrl: database.url, port: 0, ...overrides });
+  let kontor: Kontor;
+  try {
+    kontor = await startKontor(config, { api: true, workers: true, logger: false });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const server: TestServer = {
+    db: kontor.db,
+    app: kontor.app!,
+    config,
+    url: kontor.apiUrl,
+    api: new Api(kontor.apiUrl),
+    close: async () => {
+      await kontor.stop();
+      await database.drop();
+    },
+  };
+  return { server, databaseUrl: database.url };
+}
+
+async function addStudioUser(db: Db, issuerId: string, email: string) {
+  await db
+    .transaction()
+    .execute((trx) => createStudioUser(trx, { email, password: 'correct horse battery staple', issuerId }));
+}
+
+const emailOf = (db: Db, investmentId: string) =>
+  db.selectFrom('emails').selectAll().where('investment_id', '=', investmentId).executeTakeFirstOrThrow();
+
+describe('e-mail over SMTP', () => {
+  const inbox: Received[] = [];
+  let smtpPort: number;
+  let smtp: SMTPServer | null = null;
+  let server: TestServer;
+  let t: Tenant;
+  let campaignId: string;
+  const studioEmail = `ops-${randomBytes(3).toString('hex')}@issuer.example`;
+
+  beforeAll(async () => {
+    smtpPort = await freePort();
+    smtp = await startSmtp(smtpPort, inbox);
+    ({ server } = await startWithWorkers({ smtpUrl: `smtp://127.0.0.1:${smtpPort}` }));
+    t = await createTenant(server, 'Mail');
+    await addStudioUser(server.db, t.issuerId, studioEmail);
+    const { campaign } = await listedProduct(t, { name: 'Harbour Bond 2030', asset_code: 'HB30' });
+    campaignId = campaign.id;
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (smtp) await closeSmtp(smtp);
+  });
+
+  it("tells the issuer's Studio users when an investment waits for acceptance", async () => {
+    const created = await waitingInvestment(t, campaignId);
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.status).toBe('WAITING_FOR_ACCEPTANCE');
+    const id: string = created.body.id;
+
+    const message = await until('the acceptance notice', async () =>
+      inbox.find((m) => m.to.includes(studioEmail) && m.text.includes(id)),
+    );
+    expect(message.from).toBe('no-reply@kontor.invalid');
+    expect(message.text).toMatch(/^Subject: .*Harbour Bond 2030/im);
+    expect(message.text).toContain(`Investment: ${id}`);
+
+    const row = await until('sent_at', async () => {
+      const r = await emailOf(server.db, id);
+      return r.sent_at ? r : null;
+    });
+    expect(row).toMatchObject({ recipients: [studioEmail], attempts: 1, last_error: null });
+
+    // A second run of the job (a duplicate, a retry after a crash) sends nothing again.
+    const before = inbox.length;
+    await sendEmail(server.db, server.config, row.id);
+    expect(inbox.length).toBe(before);
+    expect((await emailOf(server.db, id)).attempts).toBe(1);
+  });
+
+  it('a dead SMTP server delays the mail, never the API request; a retry delivers it', async () => {
+    await closeSmtp(smtp!);
+    smtp = null;
+    const created = await waitingInvestment(t, campaignId);
+    expect(created.status, created.text).toBe(201);
+    const id: string = created.body.id;
+
+    const failed = await until('a failed attempt', async () => {
+      const r = await emailOf(server.db, id);
+      return r.attempts >= 1 ? r : null;
+    });
+    expect(failed.sent_at).toBeNull();
+    expect(failed.last_error).toMatch(/ECONNREFUSED|ECONNECTION/);
+    expect(failed.recipients).toEqual([studioEmail]);
+
+    // The server comes back: graphile-worker's retry (after about e^1 s) delivers it.
+    smtp = await startSmtp(smtpPort, inbox);
+    const row = await until(
+      'the retried delivery',
+      async () => {
+        const r = await emailOf(server.db, id);
+        return r.sent_at ? r : null;
+      },
+      25_000,
+    );
+    expect(row.attempts).toBeGreaterThanOrEqual(2);
+    expect(row.last_error).toBeNull();
+    expect(inbox.some((m) => m.to.includes(studioEmail) && m.text.includes(id))).toBe(true);
+  });
+});
+
+describe('e-mail without SMTP_URL', () => {
+  let server: TestServer;
+  let databaseUrl: string;
+  let t: Tenant;
+  const studioEmail = `ops-${randomBytes(3).toString('hex')}@issuer.example`;
+
+  beforeAll(async () => {
+    ({ server, databaseUrl } = await startWithWorkers({ smtpUrl: null }));
+    t = await createTenant(server, 'Outbox');
+    await addStudioUser(server.db, t.issuerId, studioEmail);
+  });
+  afterAll(async () => server?.close());
+
+  it('keeps the e-mail in the database and `kontor admin mail list` shows it', async () => {
+    const { campaign } = await listedProduct(t, { name: 'Outbox Bond 2032', asset_code: 'OB32' });
+    const created = await waitingInvestment(t, campaign.id);
+    expect(created.status, created.text).toBe(201);
+    const id: string = created.body.id;
+
+    // The job ran (it resolved the recipients) and left the e-mail unsent.
+    const row = await until('the job', async () => {
+      const r = await emailOf(server.db, id);
+      return r.recipients ? r : null;
+    });
+    expect(row).toMatchObject({ recipients: [studioEmail], sent_at: null, attempts: 0, last_error: null });
+
+    const env = { DATABASE_URL: databaseUrl, KONTOR_HOME: tempHome() };
+    const listed = await runCli(['admin', 'mail', 'list', '--json', '--unsent'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    const mails = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    const mail = mails.find((m) => m.investment_id === id);
+    expect(mail).toMatchObject({
+      id: row.id,
+      issuer_id: t.issuerId,
+      kind: 'investment_waiting_for_acceptance',
+      recipients: [studioEmail],
+      sent_at: null,
+    });
+    expect(mail!.subject).toContain('Outbox Bond 2032');
+    expect(mail!.body).toContain(id);
+
+    const human = await runCli(['admin', 'mail', 'list'], env);
+    expect(human.code, human.stderr).toBe(0);
+    const line = human.stdout.split('\n').find((l) => l.includes('Outbox Bond 2032'));
+    expect(line).toContain('unsent');
+    expect(line).toContain(studioEmail);
+  });
+
+  it('an issuer without Studio users: finished unsent with "no recipients", not retried', async () => {
+    const lonely = await createTenant(server, 'Lonely');
+    const { campaign } = await listedProduct(lonely, { name: 'Lonely Bond', asset_code: 'LB30' });
+    const created = await waitingInvestment(lonely, campaign.id);
+    expect(created.status, created.text).toBe(201);
+    const row = await until('the job', async () => {
+      const r = await emailOf(server.db, created.body.id);
+      return r.recipients ? r : null;
+    });
+    expect(row).toMatchObject({ recipients: [], sent_at: null, attempts: 0, last_error: NO_RECIPIENTS });
+    // The job succeeded (graphile-worker removes finished jobs): nothing waits to be retried.
+    await until('the job to finish', async () => {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send_email'`.execute(server.db);
+      return rows[0]!.n === 0;
+    });
+  });
+});
