@@ -7,7 +7,10 @@ export interface Received {
 }
 
 /** A real HTTP receiver: `answer` decides each response's status. */
-export async function startReceiver(answer: (r: Omit<Received, 'status'>, index: number) => number = () => 200) {
+export async function startReceiver(
+  answer: (r: Omit<Received, 'status'>, index: number) => number = () => 200,
+  port = 0,
+) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -20,7 +23,7 @@ export async function startReceiver(answer: (r: Omit<Received, 'status'>, index:
       res.end(status >= 300 ? `no thanks (${status})` : 'ok');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}/hook`,

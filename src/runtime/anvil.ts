@@ -37,6 +37,8 @@ function chainDir(home: string): string {
 interface AnvilRecord {
   pid: number;
   port: number;
+  /** The process that started it and stops it. */
+  owner?: number;
 }
 
 /** The embedded anvil of this KONTOR_HOME if one is running, by its record file. */
@@ -70,13 +72,18 @@ async function rpcReady(url: string, deadline: number): Promise<void> {
 
 /** Starts (or reuses) the embedded anvil; its state persists in KONTOR_HOME/chain/state.json. */
 export async function startEmbeddedChain(home: string): Promise<ChainHandle> {
+  const dir = chainDir(home);
   const existing = runningEmbeddedChain(home);
   if (existing) {
     const url = `http://127.0.0.1:${existing.port}`;
     await rpcReady(url, Date.now() + 5000);
-    return { rpcUrl: url, embedded: true, owned: false, stop: async () => {} };
+    if (existing.owner && processAlive(existing.owner)) {
+      return { rpcUrl: url, embedded: true, owned: false, stop: async () => {} };
+    }
+    // Its owner died (a crash): take it over, so that it is stopped with this process.
+    writeFileSync(join(dir, 'anvil.json'), JSON.stringify({ ...existing, owner: process.pid }));
+    return { rpcUrl: url, embedded: true, owned: true, stop: () => stopOrphan(existing.pid, join(dir, 'anvil.json')) };
   }
-  const dir = chainDir(home);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const child = spawn(
@@ -98,7 +105,7 @@ export async function startEmbeddedChain(home: string): Promise<ChainHandle> {
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const record: AnvilRecord = { pid: child.pid!, port };
+  const record: AnvilRecord = { pid: child.pid!, port, owner: process.pid };
   writeFileSync(join(dir, 'anvil.json'), JSON.stringify(record));
   const url = `http://127.0.0.1:${port}`;
   await rpcReady(url, Date.now() + 10000);
@@ -116,6 +123,18 @@ export async function startEmbeddedChain(home: string): Promise<ChainHandle> {
       rmSync(join(dir, 'anvil.json'), { force: true });
     },
   };
+}
+
+async function stopOrphan(pid: number, recordFile: string): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  const deadline = Date.now() + 5000;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(recordFile, { force: true });
 }
 
 export async function openChain(config: { home: string; chainRpcUrl: string | null }): Promise<ChainHandle> {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // @ts-expect-error: no type declarations
 import asyncExitHook from 'async-exit-hook';
@@ -67,10 +67,31 @@ async function ensureDatabaseExists(home: string, port: number): Promise<void> {
  */
 export async function startEmbeddedPostgres(home: string, log: (msg: string) => void): Promise<DatabaseHandle> {
   const dataDir = pgDataDir(home);
+  const ownerFile = join(home, 'postgres.owner');
   const running = runningEmbeddedPort(home);
   if (running) {
     await ensureDatabaseExists(home, running);
-    return { url: embeddedUrl(home, running), embedded: true, owned: false, stop: async () => {} };
+    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+    if (owner && processAlive(owner)) {
+      return { url: embeddedUrl(home, running), embedded: true, owned: false, stop: async () => {} };
+    }
+    // Its owner died (a crash): take it over, so that it is stopped with this process.
+    writeFileSync(ownerFile, String(process.pid));
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return {
+      url: embeddedUrl(home, running),
+      embedded: true,
+      owned: true,
+      stop: async () => {
+        try {
+          process.kill(pid, 'SIGINT'); // fast shutdown: rolls back what is open, then exits
+        } catch {
+          return;
+        }
+        const deadline = Date.now() + 10_000;
+        while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      },
+    };
   }
   mkdirSync(home, { recursive: true });
   const asRoot = process.getuid?.() === 0;
@@ -107,6 +128,7 @@ export async function startEmbeddedPostgres(home: string, log: (msg: string) => 
     throw new Error(`the embedded PostgreSQL in ${dataDir} did not start: ${String(error ?? 'exited early')}`);
   }
   await ensureDatabaseExists(home, port);
+  writeFileSync(ownerFile, String(process.pid));
   return {
     url: embeddedUrl(home, port),
     embedded: true,
