@@ -187,6 +187,25 @@ describe('webhook delivery (spec §8)', () => {
     await Promise.all([gone.close(), flaky.close()]);
   });
 
+  it('does not follow redirects: a 3xx is a failed attempt', async () => {
+    const target = await startReceiver();
+    const redirecting = await startReceiver(() => 302);
+    const sub = await a.distributor.post(`${DISTRIBUTOR}/webhooks/`, {
+      url: redirecting.url,
+      events: ['investment.created'],
+    });
+    await signedInvestment(a, 'REDIR');
+    await waitFor(async () => {
+      const log = await a.distributor.get(`${DISTRIBUTOR}/webhooks/${sub.body.id}/deliveries/`);
+      return log.body.results[0]?.attempts.length >= 1;
+    });
+    const log = await a.distributor.get(`${DISTRIBUTOR}/webhooks/${sub.body.id}/deliveries/`);
+    expect(log.body.results[0].attempts[0]).toMatchObject({ status_code: 302, error: 'redirect (302) not followed' });
+    expect(target.received).toHaveLength(0);
+    await a.distributor.delete(`${DISTRIBUTOR}/webhooks/${sub.body.id}/`);
+    await Promise.all([target.close(), redirecting.close()]);
+  });
+
   it('refuses link-local and cloud metadata targets', async () => {
     for (const url of [
       'http://169.254.169.254/latest/meta-data/',
