@@ -19,9 +19,13 @@ function newestSource(dir) {
   return newest;
 }
 
-const stale =
-  !existsSync(entry) ||
-  statSync(entry).mtimeMs < Math.max(newestSource(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
+// The contract artifacts are inlined into the bundle too.
+const newest = Math.max(
+  newestSource(join(root, 'src')),
+  newestSource(join(root, 'contracts', 'artifacts')),
+  statSync(join(root, 'package.json')).mtimeMs,
+);
+const stale = !existsSync(entry) || statSync(entry).mtimeMs < newest;
 if (stale) {
   const { build } = await import('./build.mjs');
   await build(root);

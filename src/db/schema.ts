@@ -300,6 +300,44 @@ export interface WebhookAttemptsTable {
   created_at: Timestamp;
 }
 
+export interface ChainTransactionsTable {
+  id: string;
+  chain_id: bigint;
+  signer: string;
+  nonce: bigint;
+  kind: string;
+  raw_transaction: string;
+  hash: string;
+  status: 'signed' | 'mined' | 'reverted' | 'dropped';
+  block_number: bigint | null;
+  gas_used: bigint | null;
+  contract_address: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CreditsTable {
+  id: string;
+  investment_id: string;
+  product_id: string;
+  operation_id: string;
+  status: 'processing' | 'failed' | 'succeeded' | 'unknown';
+  wallet_address: string;
+  units: bigint;
+  chain_transaction_id: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TokenWalletRegistrationsTable {
+  product_id: string;
+  address: string;
+  chain_transaction_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   kontor_settings: KontorSettingsTable;
   issuers: IssuersTable;
@@ -324,4 +362,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  chain_transactions: ChainTransactionsTable;
+  credits: CreditsTable;
+  token_wallet_registrations: TokenWalletRegistrationsTable;
 }

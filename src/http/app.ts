@@ -14,6 +14,7 @@ import { uuidv7 } from '../db/ids.ts';
 import { registerDocumentRoutes } from '../documents/routes.ts';
 import { registerInvestmentRoutes } from '../investments/routes.ts';
 import { registerInvestorRoutes } from '../investors/routes.ts';
+import { registerLedgerRoutes } from '../ledger/routes.ts';
 import { registerPartyRoutes } from '../parties/routes.ts';
 import { registerProductRoutes } from '../products/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
@@ -174,7 +175,10 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
         await registerProductRoutes(api, ctx, surface);
         await registerDocumentRoutes(api, ctx, surface);
         await registerWebhookRoutes(api, ctx);
-        if (surface === 'distributor') await registerInvestorRoutes(api, ctx);
+        if (surface === 'distributor') {
+          await registerInvestorRoutes(api, ctx);
+          await registerLedgerRoutes(api, ctx);
+        }
       },
       { prefix },
     );

@@ -2,6 +2,8 @@ import type { TaskList } from 'graphile-worker';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { purgeIdempotencyKeys } from '../http/idempotency.ts';
+import { connectLedger, type Ledger } from '../ledger/chain.ts';
+import { processCredits } from '../ledger/credits.ts';
 import { sendEmail } from '../notifications/sender.ts';
 import { deliverWebhooks, fanOutEvent, recoverWebhookDeliveries } from '../webhooks/delivery.ts';
 
@@ -9,8 +11,22 @@ import { deliverWebhooks, fanOutEvent, recoverWebhookDeliveries } from '../webho
  * The one job mechanism (graphile-worker in the same database). Jobs are enqueued inside the
  * business transaction (`enqueueJob`), run here, and record their outcome in their own transaction.
  */
-export function taskList(db: Db, config: Config): TaskList {
+export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
+  let ledger: Promise<Ledger> | null = null;
+  const ledgerOnce = () => {
+    ledger ??= connectLedger(config, rpcUrl).catch((error) => {
+      ledger = null;
+      throw error;
+    });
+    return ledger;
+  };
   return {
+    process_credits: async (_payload, helpers) => {
+      // Another worker holds the registrar key: come back in a second.
+      if ((await processCredits(db, await ledgerOnce())) === 'busy') {
+        await helpers.addJob('process_credits', {}, { runAt: new Date(Date.now() + 1000) });
+      }
+    },
     purge_idempotency_keys: async () => {
       await purgeIdempotencyKeys(db);
     },

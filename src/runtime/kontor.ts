@@ -114,7 +114,7 @@ export async function startKontor(
       runner = await run({
         connectionString: database.url,
         maxPoolSize: 10,
-        taskList: taskList(db, config),
+        taskList: taskList(db, config, chain.rpcUrl),
         crontab: CRONTAB,
         concurrency: 5,
         noHandleSignals: true,

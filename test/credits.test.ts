@@ -1,0 +1,152 @@
+import { createPublicClient, type Hex, http } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { securityTokenAbi } from '../src/ledger/contract.ts';
+import { type Kontor, startKontor } from '../src/runtime/kontor.ts';
+import {
+  Api,
+  createTenant,
+  DISTRIBUTOR,
+  freshDatabase,
+  ISSUER,
+  listedProduct,
+  type Tenant,
+  testConfig,
+} from './helpers.ts';
+import { waitFor } from './webhook-receiver.ts';
+
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let kontor: Kontor;
+let t: Tenant;
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  kontor = await startKontor(testConfig({ databaseUrl: database.url, port: 0 }), {
+    api: true,
+    workers: true,
+    logger: false,
+  });
+  t = await createTenant({ db: database.db, api: new Api(kontor.apiUrl) } as Parameters<typeof createTenant>[0]);
+}, 60_000);
+afterAll(async () => {
+  await kontor?.stop();
+  await database?.drop();
+});
+
+const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
+
+async function upload(name: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
+  const res = await t.distributor.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
+  return res.body.id;
+}
+
+async function paidInvestment(campaignId: string, address: string, units: number) {
+  const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
+    natural_person: { forename: 'Max', surname: 'Mustermann' },
+    wallet_address: address,
+  });
+  await t.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
+    document_type: 'IDCARD',
+    document_id: 'T22000129',
+    document_valid_to: '2035-01-01',
+    verified_at: '2026-02-01T11:00:00Z',
+  });
+  const wallet = (await t.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`)).body.results[0].id;
+  const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
+    investor_id: investor.body.id,
+    campaign_id: campaignId,
+    units,
+    signed_at: '2026-02-01T10:00:00Z',
+    signed_documents: [
+      { category: 'effecta_cryptoregistry_tos', document_id: await upload('tos.pdf') },
+      { category: 'effecta_document', document_id: await upload('terms.pdf') },
+    ],
+    accepted_at: '2026-02-02T10:00:00Z',
+    paid_at: '2026-02-03T10:00:00Z',
+    wallet,
+  });
+  expect(created.status, created.text).toBe(201);
+  expect(created.body.status).toBe('PAID');
+  return created.body.id as string;
+}
+
+describe('crediting on the ledger', () => {
+  it('deploys the token, credits PAID → DELIVERED with the on-chain balance equal to the units, once', async () => {
+    const { product, campaign } = await listedProduct(t, { asset_code: 'CRED' });
+    await waitFor(
+      async () => (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token !== null,
+      30_000,
+      'token',
+    );
+    const token = (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token;
+    expect(token).toMatchObject({ chain_id: 31337 });
+    expect(token.contract_address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+
+    const address = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+    const investmentId = await paidInvestment(campaign.id, address, 7);
+    const first = await t.distributor.post(`${DISTRIBUTOR}/investments/${investmentId}/credits/`);
+    expect(first.status, first.text).toBe(202);
+    expect(first.body).toMatchObject({ investment_id: investmentId, status: 'processing', transaction_hash: null });
+    await waitFor(
+      async () => (await t.distributor.get(`${DISTRIBUTOR}/credits/${first.body.id}/`)).body.status === 'succeeded',
+      30_000,
+      'credit',
+    );
+    const credit = (await t.distributor.get(`${DISTRIBUTOR}/credits/${first.body.id}/`)).body;
+    expect(credit.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
+    const investment = (await t.distributor.get(`${DISTRIBUTOR}/investments/${investmentId}/`)).body;
+    expect(investment).toMatchObject({ status: 'DELIVERED', remaining_amount: 7 });
+    expect(investment.delivered_at).toMatch(/Z$/);
+
+    const client = createPublicClient({ transport: http(kontor.chain.rpcUrl) });
+    const balance = await client.readContract({
+      address: token.contract_address as Hex,
+      abi: securityTokenAbi,
+      functionName: 'balanceOf',
+      args: [address],
+    });
+    expect(balance).toBe(7n);
+
+    // A second request returns the same task and mints nothing.
+    const second = await t.distributor.post(`${DISTRIBUTOR}/investments/${investmentId}/credits/`);
+    expect(second.status).toBe(202);
+    expect(second.body.id).toBe(first.body.id);
+    await new Promise((r) => setTimeout(r, 500));
+    const supply = await client.readContract({
+      address: token.contract_address as Hex,
+      abi: securityTokenAbi,
+      functionName: 'totalSupply',
+    });
+    expect(supply).toBe(7n);
+    const list = await t.distributor.get(`${DISTRIBUTOR}/investments/${investmentId}/credits/`);
+    expect(list.body.count).toBe(1);
+    const events = await t.distributor.get(
+      `${DISTRIBUTOR}/events/?investment_id=${investmentId}&type=credit.succeeded`,
+    );
+    expect(events.body.count).toBe(1);
+  });
+
+  it('refuses to credit an investment that is not paid', async () => {
+    const { campaign } = await listedProduct(t, { asset_code: 'NOPAY' });
+    const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
+      natural_person: { forename: 'A', surname: 'B' },
+    });
+    const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
+      investor_id: investor.body.id,
+      campaign_id: campaign.id,
+      units: 1,
+      signed_at: '2026-02-01T10:00:00Z',
+    });
+    const res = await t.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/credits/`);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('not_paid');
+    const wrongTenant = await createTenant(
+      { db: database.db, api: new Api(kontor.apiUrl) } as Parameters<typeof createTenant>[0],
+      'Other',
+    );
+    expect((await wrongTenant.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/credits/`)).status).toBe(
+      404,
+    );
+  });
+});
