@@ -30,6 +30,7 @@ usage:
   kontor admin web-subscription --platform ID (--enable | --disable)
   kontor admin studio-user create --email EMAIL --password PASSWORD [--issuer ID]
   kontor admin mail list [--unsent] [--json]
+  kontor admin reconcile [--json]      ledger supply and balances vs the register; exit code 1 on any difference
 
 configuration (environment): PORT, HOST, PUBLIC_URL, KONTOR_HOME, DATABASE_URL, CHAIN_RPC_URL,
 REGISTRAR_PRIVATE_KEY, SMTP_URL, MAIL_FROM, KONTOR_ENVIRONMENT, WEBHOOK_RETRY_DELAYS, LOG_LEVEL (see README.md)`;
@@ -210,10 +211,13 @@ function required(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
+/** Admin tasks that take no verb after their noun. */
+const VERBLESS = new Set(['allow', 'web-subscription', 'reconcile']);
+
 async function admin(config: Config, args: string[]): Promise<void> {
   const [noun, verb, ...rest] = args;
   const { values } = parseArgs({
-    args: noun === 'allow' || noun === 'web-subscription' ? [verb ?? '', ...rest].filter(Boolean) : rest,
+    args: VERBLESS.has(noun ?? '') ? [verb ?? '', ...rest].filter(Boolean) : rest,
     options: {
       name: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -241,7 +245,7 @@ async function admin(config: Config, args: string[]): Promise<void> {
     setAllowance,
     setWebSubscription,
   } = await parties();
-  const key = `${noun} ${noun === 'allow' || noun === 'web-subscription' ? '' : (verb ?? '')}`.trim();
+  const key = `${noun} ${VERBLESS.has(noun ?? '') ? '' : (verb ?? '')}`.trim();
   switch (key) {
     case 'issuer create': {
       const name = required(values, 'name');
@@ -355,6 +359,34 @@ async function admin(config: Config, args: string[]): Promise<void> {
         json,
         () => `web-based subscription ${result.web_subscription_enabled ? 'enabled' : 'disabled'} for ${platform}`,
       );
+    }
+    case 'reconcile': {
+      const { openChain } = await import('./runtime/anvil.ts');
+      const { connectLedger } = await import('./ledger/chain.ts');
+      const { reconcile } = await import('./ledger/reconcile.ts');
+      const chain = await openChain(config);
+      try {
+        const report = await withDatabase(config, async (db) =>
+          reconcile(db, await connectLedger(config, chain.rpcUrl)),
+        );
+        print(
+          report,
+          json,
+          () =>
+            report
+              .map((p) =>
+                [
+                  `${p.name} (${p.contract_address}): ledger ${p.ledger_supply}, register ${p.register_total}`,
+                  ...p.differences.map((d) => `  DIFFERENCE ${d}`),
+                ].join('\n'),
+              )
+              .join('\n') || 'no product has a token yet',
+        );
+        if (report.some((p) => p.differences.length > 0)) process.exitCode = 1;
+        return;
+      } finally {
+        await chain.stop();
+      }
     }
     case 'studio-user create': {
       const email = required(values, 'email');
