@@ -121,12 +121,18 @@ export async function startKontor(
         pollInterval: 1000,
         logger: jsonLogger(config.logLevel),
       });
-      // Whatever a worker that died left behind: deliveries of the last two days resume now.
-      await db
-        .transaction()
-        .execute((trx) =>
-          enqueueJob(trx, 'recover_webhook_deliveries', { window_hours: 48 }, { jobKey: 'recover_webhook_deliveries' }),
+      // Whatever a worker that died left behind resumes now: webhook deliveries of the last two
+      // days, and the registrar's transactions and pending credits (a dead worker's jobs stay
+      // locked for hours).
+      await db.transaction().execute(async (trx) => {
+        await enqueueJob(
+          trx,
+          'recover_webhook_deliveries',
+          { window_hours: 48 },
+          { jobKey: 'recover_webhook_deliveries' },
         );
+        await enqueueJob(trx, 'process_credits', {}, { jobKey: 'process_credits' });
+      });
     }
     let apiUrl = apiUrlOf(config);
     if (options.api) {
