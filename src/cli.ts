@@ -31,9 +31,11 @@ usage:
   kontor admin studio-user create --email EMAIL --password PASSWORD [--issuer ID]
   kontor admin mail list [--unsent] [--json]
   kontor admin reconcile [--json]      ledger supply and balances vs the register; exit code 1 on any difference
+  kontor admin statements annual [--year YYYY] [--json]
+                                       issue the annual registry statements of a completed year now (default: last year)
 
 configuration (environment): PORT, HOST, PUBLIC_URL, KONTOR_HOME, DATABASE_URL, CHAIN_RPC_URL,
-REGISTRAR_PRIVATE_KEY, SMTP_URL, MAIL_FROM, KONTOR_ENVIRONMENT, WEBHOOK_RETRY_DELAYS, LOG_LEVEL (see README.md)`;
+REGISTRAR_PRIVATE_KEY, REGISTRAR_NAME, SMTP_URL, MAIL_FROM, KONTOR_ENVIRONMENT, WEBHOOK_RETRY_DELAYS, LOG_LEVEL (see README.md)`;
 
 class UsageError extends Error {}
 
@@ -232,6 +234,7 @@ async function admin(config: Config, args: string[]): Promise<void> {
       email: { type: 'string' },
       password: { type: 'string' },
       unsent: { type: 'boolean', default: false },
+      year: { type: 'string' },
     },
     strict: true,
   });
@@ -387,6 +390,19 @@ async function admin(config: Config, args: string[]): Promise<void> {
       } finally {
         await chain.stop();
       }
+    }
+    case 'statements annual': {
+      const { annualRunYear, registerKeeperOf } = await import('./registry/domain.ts');
+      const { issueAnnualStatements } = await import('./registry/service.ts');
+      let year: number | undefined;
+      if (values.year !== undefined) {
+        if (!/^\d{4}$/.test(values.year)) throw new UsageError('--year must be a year (YYYY)');
+        year = Number(values.year);
+      }
+      const result = await withDatabase(config, (db) =>
+        issueAnnualStatements(db, registerKeeperOf(config), annualRunYear({ year }, new Date())),
+      );
+      return print(result, json, () => `${result.issued} annual registry statements issued for ${result.year}`);
     }
     case 'studio-user create': {
       const email = required(values, 'email');

@@ -15,6 +15,8 @@ export interface Config {
   /** Unset: the embedded anvil in `home` is used. */
   chainRpcUrl: string | null;
   registrarPrivateKey: string | null;
+  /** The register-keeping body named on registry statements (`REGISTRAR_NAME`). */
+  registrarName: string;
   smtpUrl: string | null;
   /** Sender of Kontor's e-mails (`MAIL_FROM`). */
   mailFrom: string;
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     chainRpcUrl,
     registrarPrivateKey: env.REGISTRAR_PRIVATE_KEY || null,
+    registrarName: env.REGISTRAR_NAME?.trim() || 'Kontor registry',
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM || 'Kontor <no-reply@kontor.invalid>',
     environment: env.KONTOR_ENVIRONMENT || (embedded ? 'local' : 'production'),

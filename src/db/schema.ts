@@ -338,6 +338,27 @@ export interface TokenWalletRegistrationsTable {
   created_at: Timestamp;
 }
 
+export type RegistryStatementReason =
+  | 'ISSUANCE'
+  | 'TRANSFER_OUT'
+  | 'TRANSFER_IN'
+  | 'REDEMPTION'
+  | 'CANCELLATION'
+  | 'ANNUAL';
+
+export interface RegistryStatementsTable {
+  id: string;
+  investment_id: string;
+  reason: RegistryStatementReason;
+  units: bigint;
+  remaining_amount: bigint;
+  chain_transaction_hash: string | null;
+  year: number | null;
+  content: Buffer;
+  sha256: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   kontor_settings: KontorSettingsTable;
   issuers: IssuersTable;
@@ -365,4 +386,5 @@ export interface Database {
   chain_transactions: ChainTransactionsTable;
   credits: CreditsTable;
   token_wallet_registrations: TokenWalletRegistrationsTable;
+  registry_statements: RegistryStatementsTable;
 }

@@ -17,6 +17,7 @@ import { registerInvestorRoutes } from '../investors/routes.ts';
 import { registerLedgerRoutes } from '../ledger/routes.ts';
 import { registerPartyRoutes } from '../parties/routes.ts';
 import { registerProductRoutes } from '../products/routes.ts';
+import { registerRegistryRoutes } from '../registry/routes.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticate, registerOAuthRoutes } from './auth.ts';
 import { ApiError, invalid, problemOf } from './errors.ts';
@@ -174,6 +175,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
         await registerPartyRoutes(api, ctx, surface);
         await registerProductRoutes(api, ctx, surface);
         await registerDocumentRoutes(api, ctx, surface);
+        await registerRegistryRoutes(api, ctx, surface);
         await registerWebhookRoutes(api, ctx);
         if (surface === 'distributor') {
           await registerInvestorRoutes(api, ctx);

@@ -5,6 +5,8 @@ import { purgeIdempotencyKeys } from '../http/idempotency.ts';
 import { connectLedger, type Ledger } from '../ledger/chain.ts';
 import { processCredits } from '../ledger/credits.ts';
 import { sendEmail } from '../notifications/sender.ts';
+import { annualRunYear, registerKeeperOf } from '../registry/domain.ts';
+import { issueAnnualStatements } from '../registry/service.ts';
 import { deliverWebhooks, fanOutEvent, recoverWebhookDeliveries } from '../webhooks/delivery.ts';
 
 /**
@@ -42,11 +44,23 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
     recover_webhook_deliveries: async (payload) => {
       await recoverWebhookDeliveries(db, (payload as { window_hours?: number }).window_hours ?? 2);
     },
+    annual_statements: async (payload, helpers) => {
+      const result = await issueAnnualStatements(db, registerKeeperOf(config), annualRunYear(payload, new Date()));
+      helpers.logger.info(`annual registry statements for ${result.year}: ${result.issued} issued`);
+    },
   };
 }
 
 /**
  * Recurring jobs: idempotency keys are kept 48 h (every key lives at least the promised 24 h);
- * webhook deliveries are recovered every quarter hour (after a worker died mid-job).
+ * webhook deliveries are recovered every quarter hour (after a worker died mid-job); the annual
+ * registry statements of the year before are issued on 2 January at 00:30 UTC (the job takes the
+ * year from its tick), and again every day of January after it: those runs are idempotent and
+ * issue only what a missed or interrupted run left (usually nothing). No graphile backfill
+ * (`?fill=`): it walks every minute of its window when the workers start.
  */
-export const CRONTAB = ['17 * * * * purge_idempotency_keys', '*/15 * * * * recover_webhook_deliveries'].join('\n');
+export const CRONTAB = [
+  '17 * * * * purge_idempotency_keys',
+  '*/15 * * * * recover_webhook_deliveries',
+  '30 0 2-31 1 * annual_statements',
+].join('\n');

@@ -5,6 +5,7 @@
 import { createPublicClient, defineChain, type Hex, http, type PublicClient } from 'viem';
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import type { Config } from '../config.ts';
+import { type RegisterKeeper, registerKeeperOf } from '../registry/domain.ts';
 
 /** anvil's first development account: public knowledge, used only against the embedded chain. */
 export const ANVIL_DEV_KEY: Hex = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
@@ -14,6 +15,8 @@ export interface Ledger {
   chainId: number;
   client: PublicClient;
   registrar: PrivateKeyAccount;
+  /** The registrar as the register-keeping body named on registry statements. */
+  keeper: RegisterKeeper;
 }
 
 export class LedgerConfigError extends Error {}
@@ -35,5 +38,6 @@ export async function connectLedger(config: Config, rpcUrl: string): Promise<Led
     // No automatic retries: a time-out after broadcast must surface as "unknown", never resend blindly.
     client: createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) }),
     registrar: privateKeyToAccount(key),
+    keeper: registerKeeperOf(config),
   };
 }

@@ -14,6 +14,7 @@ import { recordEvent } from '../events/outbox.ts';
 import { conflict, invalidField, notFound } from '../http/errors.ts';
 import { changeStatus } from '../investments/lifecycle.ts';
 import { enqueueJob } from '../jobs/queue.ts';
+import { issueStatement } from '../registry/service.ts';
 import type { Ledger } from './chain.ts';
 import { BATCH_MINT_MAX_RECIPIENTS, operationId, securityTokenAbi, securityTokenBytecode } from './contract.ts';
 import {
@@ -135,8 +136,8 @@ async function creditEvent(trx: Trx, creditId: string, type: 'credit.succeeded' 
   });
 }
 
-/** The credits of a mined transaction succeeded: their investments are DELIVERED. */
-async function succeed(db: Db, creditIds: string[]): Promise<void> {
+/** The credits of a mined transaction succeeded: their investments are DELIVERED, with their first registry statement. */
+async function succeed(db: Db, ledger: Ledger, creditIds: string[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const id of creditIds) {
       const credit = await trx
@@ -162,6 +163,12 @@ async function succeed(db: Db, creditIds: string[]): Promise<void> {
         await changeStatus(trx, investment, 'DELIVERED', now, {
           delivered_at: now,
           remaining_amount: investment.units,
+        });
+        const { transaction_hash } = await creditsWithHash(trx).where('credits.id', '=', id).executeTakeFirstOrThrow();
+        await issueStatement(trx, investment.id, 'ISSUANCE', {
+          keeper: ledger.keeper,
+          transactionHash: transaction_hash,
+          now: new Date(now),
         });
       }
       await creditEvent(trx, id, 'credit.succeeded');
@@ -210,7 +217,7 @@ async function resolveFromLedger(db: Db, ledger: Ledger, tx: ChainTx): Promise<v
       ? minted.push(c.id)
       : notMinted.push(c.id);
   }
-  if (minted.length) await succeed(db, minted);
+  if (minted.length) await succeed(db, ledger, minted);
   if (notMinted.length === 0) return;
   if (tx.status === 'reverted') {
     await mark(db, notMinted, 'failed', `the mint transaction ${tx.hash} reverted`);
@@ -353,7 +360,7 @@ export async function processCredits(db: Db, ledger: Ledger): Promise<'done' | '
         await mark(db, ids, 'unknown', error.message);
         throw error;
       }
-      if (settled.status === 'mined') await succeed(db, ids);
+      if (settled.status === 'mined') await succeed(db, ledger, ids);
       else await resolveFromLedger(db, ledger, settled);
     }
   });

@@ -110,6 +110,19 @@ export async function startKontor(
     const [signingKey, openedChain] = await Promise.all([tokenSigningKey(db), openChain(config)]);
     chain = openedChain;
     if (options.workers) {
+      // Whatever a worker that died left behind resumes when these start: webhook deliveries of the
+      // last two days, the registrar's transactions and pending credits (a dead worker's jobs stay
+      // locked for hours). Queued before the runner starts: the runner registers its tasks at
+      // start-up, and doing both at once could deadlock.
+      await db.transaction().execute(async (trx) => {
+        await enqueueJob(
+          trx,
+          'recover_webhook_deliveries',
+          { window_hours: 48 },
+          { jobKey: 'recover_webhook_deliveries' },
+        );
+        await enqueueJob(trx, 'process_credits', {}, { jobKey: 'process_credits' });
+      });
       // The workers have their own pool: stopping them releases their LISTEN connection cleanly.
       runner = await run({
         connectionString: database.url,
@@ -120,18 +133,6 @@ export async function startKontor(
         noHandleSignals: true,
         pollInterval: 1000,
         logger: jsonLogger(config.logLevel),
-      });
-      // Whatever a worker that died left behind resumes now: webhook deliveries of the last two
-      // days, and the registrar's transactions and pending credits (a dead worker's jobs stay
-      // locked for hours).
-      await db.transaction().execute(async (trx) => {
-        await enqueueJob(
-          trx,
-          'recover_webhook_deliveries',
-          { window_hours: 48 },
-          { jobKey: 'recover_webhook_deliveries' },
-        );
-        await enqueueJob(trx, 'process_credits', {}, { jobKey: 'process_credits' });
       });
     }
     let apiUrl = apiUrlOf(config);

@@ -1,0 +1,288 @@
+/**
+ * Registry statements (spec §9): issued in the transaction of the register entry they document
+ * (delivery: ISSUANCE), with their PDF, its SHA-256 and the `registry_statement.created` event;
+ * once a year for every investment still holding units (ANNUAL, at most one per year).
+ */
+import { createHash } from 'node:crypto';
+import type { SelectQueryBuilder } from 'kysely';
+import type { Db, Trx } from '../db/database.ts';
+import { uuidv7 } from '../db/ids.ts';
+import type { Database } from '../db/schema.ts';
+import { recordEvent } from '../events/outbox.ts';
+import { invalidField, notFound } from '../http/errors.ts';
+import { type InvestmentViewer, requireInvestment } from '../investments/service.ts';
+import {
+  annualYearProblem,
+  endOfYear,
+  partyAddress,
+  partyName,
+  type RegisterKeeper,
+  reasonLabel,
+  type StatementFacts,
+  type StatementReason,
+  statementText,
+} from './domain.ts';
+import { renderStatementPdf } from './pdf.ts';
+
+/** Every column but `content`: metadata reads never load a statement's PDF. */
+const META_COLUMNS = [
+  'registry_statements.id',
+  'registry_statements.investment_id',
+  'registry_statements.reason',
+  'registry_statements.units',
+  'registry_statements.remaining_amount',
+  'registry_statements.sha256',
+  'registry_statements.created_at',
+] as const;
+
+export interface StatementMeta {
+  id: string;
+  investment_id: string;
+  reason: StatementReason;
+  units: bigint;
+  remaining_amount: bigint;
+  sha256: string;
+  created_at: string;
+}
+
+/** The JSON record of spec §9. */
+export function statementView(row: StatementMeta) {
+  return {
+    id: row.id,
+    investment_id: row.investment_id,
+    reason: row.reason,
+    units: Number(row.units),
+    remaining_amount: Number(row.remaining_amount),
+    created_at: row.created_at,
+    sha256: row.sha256,
+  };
+}
+export type StatementView = ReturnType<typeof statementView>;
+
+export interface IssueOptions {
+  keeper: RegisterKeeper;
+  /** The ledger transaction of the entry (the mint for ISSUANCE). */
+  transactionHash?: string | null;
+  /** The units the entry concerns; by default the investment's units for ISSUANCE, else the units held. */
+  units?: bigint;
+  /** The year of an ANNUAL statement (required for it, refused for any other reason). */
+  year?: number;
+  now?: Date;
+}
+
+/** What a statement of this investment states, read in the caller's transaction (after its change). */
+async function factsOf(trx: Trx, investmentId: string) {
+  const row = await trx
+    .selectFrom('investments as i')
+    .innerJoin('products as p', 'p.id', 'i.product_id')
+    .innerJoin('issuers as s', 's.id', 'i.issuer_id')
+    .innerJoin('investors as v', 'v.id', 'i.investor_id')
+    .leftJoin('wallets as w', 'w.id', 'i.wallet_id')
+    .select([
+      'i.id',
+      'i.units',
+      'i.remaining_amount',
+      'i.issuer_id',
+      'i.distribution_platform_id',
+      'i.investor_id',
+      'p.name',
+      'p.product_type',
+      'p.isin',
+      'p.asset_code',
+      'p.currency',
+      'p.nominal_value',
+      'p.issuance_price',
+      'p.max_issuable_amount',
+      'p.token_chain_id',
+      'p.token_contract_address',
+      's.natural_person as issuer_natural_person',
+      's.legal_person as issuer_legal_person',
+      'v.natural_person as investor_natural_person',
+      'v.legal_person as investor_legal_person',
+      'w.address as wallet_address',
+    ])
+    .where('i.id', '=', investmentId)
+    .executeTakeFirst();
+  if (!row) throw notFound('investment');
+  const facts: Pick<StatementFacts, 'investmentId' | 'remainingAmount' | 'security' | 'holder' | 'ledger'> = {
+    investmentId: row.id,
+    remainingAmount: row.remaining_amount,
+    security: {
+      name: row.name,
+      productType: row.product_type,
+      isin: row.isin,
+      assetCode: row.asset_code,
+      issuer: partyName(row.issuer_natural_person, row.issuer_legal_person),
+      currency: row.currency,
+      nominalValue: row.nominal_value,
+      issuancePrice: row.issuance_price,
+      maxIssuableAmount: row.max_issuable_amount,
+    },
+    holder: {
+      name: partyName(row.investor_natural_person, row.investor_legal_person),
+      address: partyAddress(row.investor_natural_person, row.investor_legal_person),
+      investorId: row.investor_id,
+      walletAddress: row.wallet_address,
+    },
+    ledger: { chainId: row.token_chain_id, contractAddress: row.token_contract_address, transactionHash: null },
+  };
+  return { row, facts };
+}
+
+/**
+ * Issues a statement of an investment in the caller's transaction: renders the PDF, stores it with
+ * its SHA-256 and records `registry_statement.created`. Returns null (and changes nothing) when an
+ * ANNUAL statement of that year exists already.
+ */
+export async function issueStatement(
+  trx: Trx,
+  investmentId: string,
+  reason: StatementReason,
+  options: IssueOptions,
+): Promise<StatementView | null> {
+  const year = options.year ?? null;
+  if ((reason === 'ANNUAL') !== (year !== null)) {
+    throw new Error(`a year is given for ANNUAL statements and only for them (${reason}, ${year})`);
+  }
+  const { row, facts } = await factsOf(trx, investmentId);
+  const units = options.units ?? (reason === 'ISSUANCE' ? row.units : row.remaining_amount);
+  const id = uuidv7();
+  const createdAt = (options.now ?? new Date()).toISOString();
+  const transactionHash = options.transactionHash ?? null;
+  const text = statementText({
+    ...facts,
+    statementId: id,
+    reason,
+    year,
+    createdAt,
+    units,
+    keeper: options.keeper,
+    ledger: { ...facts.ledger, transactionHash },
+  });
+  const content = await renderStatementPdf(text, { createdAt, subject: reasonLabel(reason, year) });
+  const inserted = await trx
+    .insertInto('registry_statements')
+    .values({
+      id,
+      investment_id: row.id,
+      reason,
+      units,
+      remaining_amount: row.remaining_amount,
+      chain_transaction_hash: transactionHash,
+      year,
+      content,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      created_at: createdAt,
+    })
+    .onConflict((oc) => oc.columns(['investment_id', 'year']).where('reason', '=', 'ANNUAL').doNothing())
+    .returning(META_COLUMNS)
+    .executeTakeFirst();
+  if (!inserted) return null;
+  await recordEvent(trx, {
+    type: 'registry_statement.created',
+    issuerId: row.issuer_id,
+    platformId: row.distribution_platform_id,
+    investmentId: row.id,
+    data: { investment_id: row.id, registry_statement_id: id, reason },
+  });
+  return statementView(inserted);
+}
+
+/**
+ * The base query of an investment's statements for `paginate` (which selects every column of the
+ * table it is given): a derived table named `registry_statements` without `content`.
+ */
+export function statementsListBase(db: Db, investmentId: string) {
+  const meta = db
+    .selectFrom('registry_statements')
+    .select(META_COLUMNS)
+    .where('registry_statements.investment_id', '=', investmentId)
+    .as('registry_statements');
+  return db.selectFrom(meta) as unknown as SelectQueryBuilder<Database, 'registry_statements', object>;
+}
+
+export async function getStatement(db: Db, viewer: InvestmentViewer, investmentId: string, statementId: string) {
+  const id = await requireInvestment(db, viewer, investmentId);
+  const row = await db
+    .selectFrom('registry_statements')
+    .select(META_COLUMNS)
+    .where('registry_statements.investment_id', '=', id)
+    .where('registry_statements.id', '=', statementId)
+    .executeTakeFirst();
+  if (!row) throw notFound('registry statement');
+  return statementView(row);
+}
+
+export async function getStatementContent(
+  db: Db,
+  viewer: InvestmentViewer,
+  investmentId: string,
+  statementId: string,
+): Promise<{ statement: StatementView; content: Buffer }> {
+  const id = await requireInvestment(db, viewer, investmentId);
+  const row = await db
+    .selectFrom('registry_statements')
+    .select([...META_COLUMNS, 'registry_statements.content'])
+    .where('registry_statements.investment_id', '=', id)
+    .where('registry_statements.id', '=', statementId)
+    .executeTakeFirst();
+  if (!row) throw notFound('registry statement');
+  return { statement: statementView(row), content: row.content };
+}
+
+const ANNUAL_BATCH = 100;
+
+/**
+ * The yearly run: one ANNUAL statement of `year` for every investment that was delivered before
+ * the year ended and still holds units, each in its own transaction. Idempotent: an investment
+ * that has its statement of that year is skipped (and the unique index settles a concurrent run).
+ */
+export async function issueAnnualStatements(
+  db: Db,
+  keeper: RegisterKeeper,
+  year: number,
+  now?: Date,
+): Promise<{ year: number; issued: number }> {
+  const problem = annualYearProblem(year, now ?? new Date());
+  if (problem) throw invalidField('year', problem);
+  let issued = 0;
+  let after: string | null = null;
+  for (;;) {
+    const batch: { id: string }[] = await db
+      .selectFrom('investments')
+      .select('investments.id')
+      .where('investments.remaining_amount', '>', 0n)
+      .where('investments.delivered_at', '<', endOfYear(year))
+      .$if(after !== null, (q) => q.where('investments.id', '>', after!))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('registry_statements')
+              .select('registry_statements.id')
+              .whereRef('registry_statements.investment_id', '=', 'investments.id')
+              .where('registry_statements.reason', '=', 'ANNUAL')
+              .where('registry_statements.year', '=', year),
+          ),
+        ),
+      )
+      .orderBy('investments.id')
+      .limit(ANNUAL_BATCH)
+      .execute();
+    for (const { id } of batch) {
+      const statement = await db.transaction().execute(async (trx) => {
+        // Locked: the units held cannot change while the statement states them.
+        const current = await trx
+          .selectFrom('investments')
+          .select('remaining_amount')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (current.remaining_amount <= 0n) return null;
+        return issueStatement(trx, id, 'ANNUAL', { keeper, year, now });
+      });
+      if (statement) issued += 1;
+    }
+    if (batch.length < ANNUAL_BATCH) return { year, issued };
+    after = batch.at(-1)!.id;
+  }
+}
