@@ -10,23 +10,23 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ANVIL_DEV_KEY } from '../src/ledger/chain.ts';
 import { securityTokenAbi } from '../src/ledger/contract.ts';
 import { type ChainHandle, startEmbeddedChain } from '../src/runtime/anvil.ts';
-import { type Kontor, startKontor } from '../src/runtime/kontor.ts';
 import {
-  Api,
   createTenant,
   DISTRIBUTOR,
-  freshDatabase,
-  ISSUER,
+  deployedToken,
+  identify,
+  investorWithWallet,
   listedProduct,
+  startWorkingServer,
   type Tenant,
-  testConfig,
+  uploadPdf,
+  type WorkingServer,
 } from './helpers.ts';
 import { waitFor } from './webhook-receiver.ts';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
 let chain: ChainHandle;
 let proxy: Server;
-let kontor: Kontor;
+let server: WorkingServer;
 let t: Tenant;
 /** While set, the answer to the next eth_sendRawTransaction is dropped (the request still goes through). */
 let dropMints = 0;
@@ -34,7 +34,6 @@ const BATCH_MINT = toFunctionSelector('batchMint(address[],uint256[],bytes32[])'
 let dropped = 0;
 
 beforeAll(async () => {
-  database = await freshDatabase();
   chain = await startEmbeddedChain(mkdtempSync(join(inject('testHome'), 'chain-')));
   proxy = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -61,56 +60,37 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
-  kontor = await startKontor(
-    testConfig({ databaseUrl: database.url, chainRpcUrl: proxyUrl, registrarPrivateKey: ANVIL_DEV_KEY, port: 0 }),
-    { api: true, workers: true, logger: false },
-  );
-  t = await createTenant({ db: database.db, api: new Api(kontor.apiUrl) } as Parameters<typeof createTenant>[0]);
+  server = await startWorkingServer({ chainRpcUrl: proxyUrl, registrarPrivateKey: ANVIL_DEV_KEY });
+  t = await createTenant(server);
 }, 60_000);
 afterAll(async () => {
-  await kontor?.stop();
+  await server?.close();
   await new Promise((r) => proxy?.close(r));
   await chain?.stop();
-  await database?.drop();
 });
 
 describe('an RPC answer lost after broadcast', () => {
   it('makes the credit unknown, then succeeded from the ledger, without a second mint', async () => {
     const { product, campaign } = await listedProduct(t, { asset_code: 'LOST' });
-    await waitFor(
-      async () => (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token !== null,
-      30_000,
-      'token',
-    );
-    const token = (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token.contract_address as Hex;
+    const token = (await deployedToken(t, product.id)).contract_address as Hex;
     const address = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359';
-    const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
-      natural_person: { forename: 'Lost', surname: 'Answer' },
-      wallet_address: address,
+    const { investorId, walletId } = await investorWithWallet(t.distributor, {
+      address,
+      person: { forename: 'Lost', surname: 'Answer' },
     });
-    await t.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
-      document_type: 'IDCARD',
-      document_id: 'T22000129',
-      document_valid_to: '2035-01-01',
-      verified_at: '2026-02-01T11:00:00Z',
-    });
-    const wallet = (await t.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`)).body.results[0]
-      .id;
+    await identify(t.distributor, investorId, { document_id: 'T22000129', verified_at: '2026-02-01T11:00:00Z' });
     const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
-      investor_id: investor.body.id,
+      investor_id: investorId,
       campaign_id: campaign.id,
       units: 5,
       signed_at: '2026-02-01T10:00:00Z',
-      wallet,
+      wallet: walletId,
     });
     // Documents and acceptance through the database helpers would bypass the API; use the API.
     for (const category of ['effecta_cryptoregistry_tos', 'effecta_document']) {
-      const form = new FormData();
-      form.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')], { type: 'application/pdf' }), `${category}.pdf`);
-      const doc = await t.distributor.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
       await t.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/signed-documents/`, {
         category,
-        document_id: doc.body.id,
+        document_id: await uploadPdf(t.distributor, `${category}.pdf`),
       });
     }
     const paid = await t.distributor.patch(`${DISTRIBUTOR}/investments/${created.body.id}/`, {
@@ -134,7 +114,7 @@ describe('an RPC answer lost after broadcast', () => {
     expect(types.filter((x: string) => x === 'credit.succeeded')).toHaveLength(1);
     const client = createPublicClient({ transport: http(chain.rpcUrl) });
     expect(await client.readContract({ address: token, abi: securityTokenAbi, functionName: 'totalSupply' })).toBe(5n);
-    const mints = await database.db
+    const mints = await server.db
       .selectFrom('chain_transactions')
       .select(['status'])
       .where('kind', '=', 'batch_mint')

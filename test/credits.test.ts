@@ -1,70 +1,44 @@
 import { createPublicClient, type Hex, http } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityTokenAbi } from '../src/ledger/contract.ts';
-import { type Kontor, startKontor } from '../src/runtime/kontor.ts';
 import {
-  Api,
+  bothDocuments,
   createTenant,
   DISTRIBUTOR,
-  freshDatabase,
-  ISSUER,
+  deployedToken,
+  identify,
+  investorWithWallet,
   listedProduct,
+  startWorkingServer,
   type Tenant,
-  testConfig,
+  type WorkingServer,
 } from './helpers.ts';
 import { waitFor } from './webhook-receiver.ts';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let kontor: Kontor;
+let server: WorkingServer;
 let t: Tenant;
 
 beforeAll(async () => {
-  database = await freshDatabase();
-  kontor = await startKontor(testConfig({ databaseUrl: database.url, port: 0 }), {
-    api: true,
-    workers: true,
-    logger: false,
-  });
-  t = await createTenant({ db: database.db, api: new Api(kontor.apiUrl) } as Parameters<typeof createTenant>[0]);
+  server = await startWorkingServer();
+  t = await createTenant(server);
 }, 60_000);
-afterAll(async () => {
-  await kontor?.stop();
-  await database?.drop();
-});
-
-const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
-
-async function upload(name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
-  const res = await t.distributor.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  return res.body.id;
-}
+afterAll(async () => server?.close());
 
 async function paidInvestment(campaignId: string, address: string, units: number) {
-  const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Max', surname: 'Mustermann' },
-    wallet_address: address,
+  const { investorId, walletId } = await investorWithWallet(t.distributor, {
+    address,
+    person: { forename: 'Max', surname: 'Mustermann' },
   });
-  await t.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
-    document_type: 'IDCARD',
-    document_id: 'T22000129',
-    document_valid_to: '2035-01-01',
-    verified_at: '2026-02-01T11:00:00Z',
-  });
-  const wallet = (await t.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`)).body.results[0].id;
+  await identify(t.distributor, investorId, { document_id: 'T22000129', verified_at: '2026-02-01T11:00:00Z' });
   const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
-    investor_id: investor.body.id,
+    investor_id: investorId,
     campaign_id: campaignId,
     units,
     signed_at: '2026-02-01T10:00:00Z',
-    signed_documents: [
-      { category: 'effecta_cryptoregistry_tos', document_id: await upload('tos.pdf') },
-      { category: 'effecta_document', document_id: await upload('terms.pdf') },
-    ],
+    signed_documents: await bothDocuments(t.distributor),
     accepted_at: '2026-02-02T10:00:00Z',
     paid_at: '2026-02-03T10:00:00Z',
-    wallet,
+    wallet: walletId,
   });
   expect(created.status, created.text).toBe(201);
   expect(created.body.status).toBe('PAID');
@@ -74,12 +48,7 @@ async function paidInvestment(campaignId: string, address: string, units: number
 describe('crediting on the ledger', () => {
   it('deploys the token, credits PAID → DELIVERED with the on-chain balance equal to the units, once', async () => {
     const { product, campaign } = await listedProduct(t, { asset_code: 'CRED' });
-    await waitFor(
-      async () => (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token !== null,
-      30_000,
-      'token',
-    );
-    const token = (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token;
+    const token = await deployedToken(t, product.id);
     expect(token).toMatchObject({ chain_id: 31337 });
     expect(token.contract_address).toMatch(/^0x[0-9a-fA-F]{40}$/);
 
@@ -99,7 +68,7 @@ describe('crediting on the ledger', () => {
     expect(investment).toMatchObject({ status: 'DELIVERED', remaining_amount: 7 });
     expect(investment.delivered_at).toMatch(/Z$/);
 
-    const client = createPublicClient({ transport: http(kontor.chain.rpcUrl) });
+    const client = createPublicClient({ transport: http(server.kontor.chain.rpcUrl) });
     const balance = await client.readContract({
       address: token.contract_address as Hex,
       abi: securityTokenAbi,
@@ -141,10 +110,7 @@ describe('crediting on the ledger', () => {
     const res = await t.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/credits/`);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('not_paid');
-    const wrongTenant = await createTenant(
-      { db: database.db, api: new Api(kontor.apiUrl) } as Parameters<typeof createTenant>[0],
-      'Other',
-    );
+    const wrongTenant = await createTenant(server, 'Other');
     expect((await wrongTenant.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/credits/`)).status).toBe(
       404,
     );

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { getAddress } from 'viem';
+import { expect, inject } from 'vitest';
 import { type Config, loadConfig } from '../src/config.ts';
 import { createDb, type Db, migrate } from '../src/db/database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
@@ -14,9 +15,17 @@ import {
   setAllowance,
   setWebSubscription,
 } from '../src/parties/service.ts';
+import type { Kontor } from '../src/runtime/kontor.ts';
+import { waitFor } from './webhook-receiver.ts';
+
+export interface TestDatabase {
+  url: string;
+  db: Db;
+  drop: () => Promise<void>;
+}
 
 /** A fresh, migrated database on the run's PostgreSQL server. */
-export async function freshDatabase(): Promise<{ url: string; db: Db; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<TestDatabase> {
   const serverUrl = inject('postgresUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -107,12 +116,16 @@ export class Api {
   }
 }
 
-export interface TestServer {
+/** What createTenant needs of a server: its database and a client of its API. */
+export interface TenantServer {
   db: Db;
+  api: Api;
+}
+
+export interface TestServer extends TenantServer {
   app: App;
   config: Config;
   url: string;
-  api: Api;
   close: () => Promise<void>;
 }
 
@@ -133,6 +146,42 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     api: new Api(address),
     close: async () => {
       await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface WorkingServer extends TenantServer {
+  kontor: Kontor;
+  database: TestDatabase;
+  config: Config;
+  close: () => Promise<void>;
+}
+
+/**
+ * Kontor as `kontor start` runs it (API and workers, in this process) over a fresh database;
+ * `db` is the test's own pool on that database.
+ */
+export async function startWorkingServer(overrides: Partial<Config> = {}): Promise<WorkingServer> {
+  // Loaded here, not at the top: most test files never start the workers.
+  const { startKontor } = await import('../src/runtime/kontor.ts');
+  const database = await freshDatabase();
+  const config = testConfig({ databaseUrl: database.url, port: 0, ...overrides });
+  let kontor: Kontor;
+  try {
+    kontor = await startKontor(config, { api: true, workers: true, logger: false });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return {
+    kontor,
+    database,
+    config,
+    db: database.db,
+    api: new Api(kontor.apiUrl),
+    close: async () => {
+      await kontor.stop();
       await database.drop();
     },
   };
@@ -163,7 +212,7 @@ export interface Tenant {
 }
 
 /** An issuer and a platform allowed to work together, each with an all-scopes client and a token. */
-export async function createTenant(server: TestServer, name = 'Alpha'): Promise<Tenant> {
+export async function createTenant(server: TenantServer, name = 'Alpha'): Promise<Tenant> {
   const setup = await server.db.transaction().execute(async (trx) => {
     const issuer = await createIssuer(trx, { legal_person: { company_name: `${name} Issuer GmbH` } });
     const platform = await createPlatform(trx, { platform_company_name: `${name} Platform GmbH` });
@@ -255,4 +304,95 @@ export async function listedProduct(t: Tenant, productOverrides = {}, campaignOv
   );
   if (campaign.status !== 201) throw new Error(`campaign: ${campaign.text}`);
   return { product: product.body, campaign: campaign.body };
+}
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+/** Uploads a small PDF named `name` as a distributor document; its id. */
+export async function uploadPdf(api: Api, name: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
+  const res = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id;
+}
+
+/** The two documents an investment needs before acceptance, freshly uploaded. */
+export async function bothDocuments(api: Api) {
+  return [
+    { category: 'effecta_cryptoregistry_tos', document_id: await uploadPdf(api, 'tos.pdf') },
+    { category: 'effecta_document', document_id: await uploadPdf(api, 'terms.pdf') },
+  ];
+}
+
+export const newAddress = () => getAddress(`0x${randomBytes(20).toString('hex')}`);
+
+export interface NaturalPerson {
+  forename: string;
+  surname: string;
+  citizenship?: string;
+}
+
+export interface InvestorOptions {
+  /** The wallet's address; a fresh random one unless given. */
+  address?: string;
+  /** Erika Mustermann (DEU) unless given. */
+  person?: NaturalPerson;
+  /** Adds a valid identification (the default of `identify`) at once. */
+  kyc?: boolean;
+}
+
+/** A natural person with a generic wallet (receiving enabled); its id. */
+export async function createInvestor(api: Api, options: InvestorOptions = {}): Promise<string> {
+  const investor = await api.post(`${DISTRIBUTOR}/investors/`, {
+    natural_person: options.person ?? { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
+    wallet_address: options.address ?? newAddress(),
+  });
+  expect(investor.status, investor.text).toBe(201);
+  if (options.kyc) await identify(api, investor.body.id);
+  return investor.body.id;
+}
+
+/** As createInvestor, with the id of the investor's wallet. */
+export async function investorWithWallet(api: Api, options: InvestorOptions = {}) {
+  const investorId = await createInvestor(api, options);
+  const wallets = await api.get(`${DISTRIBUTOR}/investors/${investorId}/wallets/`);
+  return { investorId, walletId: wallets.body.results[0].id as string };
+}
+
+/** Adds a valid identification (KYC) to an investor; `overrides` change its fields. */
+export async function identify(api: Api, investorId: string, overrides: Record<string, unknown> = {}) {
+  const res = await api.post(`${DISTRIBUTOR}/investors/${investorId}/identifications/`, {
+    document_type: 'IDCARD',
+    document_id: 'L01X00T47',
+    document_valid_to: '2035-01-01',
+    verified_at: '2026-01-05T09:00:00Z',
+    ...overrides,
+  });
+  expect(res.status, res.text).toBe(201);
+  return res;
+}
+
+/** Creates an investment that must succeed (201); its body. */
+export async function invest(api: Api, body: Record<string, unknown>): Promise<any> {
+  const res = await api.post(`${DISTRIBUTOR}/investments/`, body);
+  expect(res.status, res.text).toBe(201);
+  return res.body;
+}
+
+/** The units a campaign holds reserved, as stored. */
+export async function unitsReserved(db: Db, campaignId: string): Promise<number> {
+  const row = await db
+    .selectFrom('campaigns')
+    .select('units_reserved')
+    .where('id', '=', campaignId)
+    .executeTakeFirstOrThrow();
+  return Number(row.units_reserved);
+}
+
+/** The product's token once the workers have deployed it (waits up to 30 s). */
+export async function deployedToken(t: Tenant, productId: string) {
+  const token = async () => (await t.issuer.get(`${ISSUER}/products/${productId}/`)).body.token;
+  await waitFor(async () => (await token()) !== null, 30_000, 'token');
+  return token();
 }

@@ -2,15 +2,16 @@
  * The amounts of an investment to the cent (spec §7 "Amounts"), its payment details, and the
  * funding information of a campaign (spec §6).
  */
-import { randomBytes } from 'node:crypto';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accruedInterest } from '../src/interest/accrued.ts';
 import { Money } from '../src/money/money.ts';
 import {
+  bothDocuments,
+  createInvestor,
   createTenant,
   DISTRIBUTOR,
   ISSUER,
+  invest,
   listedProduct,
   startTestServer,
   type Tenant,
@@ -34,7 +35,6 @@ afterAll(async () => server?.close());
 
 const INVESTMENTS = `${DISTRIBUTOR}/investments/`;
 const SIGNED = '2026-03-01T10:00:00Z';
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const cents = (amount: string | number | bigint) => ({ amount: String(amount), decimals: 2, currency: 'EUR' });
 const NO_INTEREST = {
   interest_rate: null,
@@ -45,47 +45,15 @@ const NO_INTEREST = {
 const references = new Set<string>();
 let referenceCount = 0;
 
-async function upload(api: Tenant['distributor'], name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
-  const res = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-async function bothDocuments(api: Tenant['distributor'] = t.distributor) {
-  return [
-    { category: 'effecta_cryptoregistry_tos', document_id: await upload(api, 'tos.pdf') },
-    { category: 'effecta_document', document_id: await upload(api, 'terms.pdf') },
-  ];
-}
-
-async function investor(options: { kyc?: boolean } = {}): Promise<string> {
-  const res = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
-    wallet_address: getAddress(`0x${randomBytes(20).toString('hex')}`),
-  });
-  expect(res.status, res.text).toBe(201);
-  if (options.kyc) {
-    const id = await t.distributor.post(`${DISTRIBUTOR}/investors/${res.body.id}/identifications/`, {
-      document_type: 'IDCARD',
-      document_id: 'L01X00T47',
-      document_valid_to: '2035-01-01',
-      verified_at: '2026-01-05T09:00:00Z',
-    });
-    expect(id.status, id.text).toBe(201);
-  }
-  return res.body.id;
-}
+const investor = (options: { kyc?: boolean } = {}) => createInvestor(t.distributor, options);
 
 async function create(body: Record<string, unknown>) {
-  const res = await t.distributor.post(INVESTMENTS, body);
-  expect(res.status, res.text).toBe(201);
-  if (res.body.payment_details) {
-    references.add(res.body.payment_details.reference);
+  const created = await invest(t.distributor, body);
+  if (created.payment_details) {
+    references.add(created.payment_details.reference);
     referenceCount++;
   }
-  return res.body;
+  return created;
 }
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
@@ -155,7 +123,7 @@ describe('disagio', () => {
       campaign_id: campaign.id,
       units: 3,
       signed_at: SIGNED,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
     });
     const path = `${INVESTMENTS}${inv.id}/`;
     const patch = (disagio: unknown) => t.distributor.patch(path, { disagio });
@@ -245,7 +213,7 @@ describe('accrued interest, frozen at acceptance', () => {
       campaign_id: campaign.id,
       units: 10,
       signed_at: '2026-06-30T10:00:00Z',
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
     });
     expect(inv.status).toBe('WAITING_FOR_ACCEPTANCE');
     // 10 × EUR 101.00 = EUR 1010.00; agio 2 % = EUR 20.20.
@@ -333,7 +301,7 @@ describe('accrued interest, frozen at acceptance', () => {
       campaign_id: campaign.id,
       units: 20,
       signed_at: '2026-08-30T10:00:00Z',
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-08-31T15:00:00Z',
     });
     // Coupon dates 2026-01-01, 2026-07-01, …: the accrual starts 2026-07-01.
@@ -371,7 +339,7 @@ describe('accrued interest, frozen at acceptance', () => {
       campaign_id: campaign.id,
       units: 10,
       signed_at: '2026-07-01T10:00:00Z',
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-07-02T10:00:00Z',
     });
     // 10 × EUR 80.00 = EUR 800.00 × 5 % = EUR 40.00 × 182 / 365 = EUR 19.9452… → EUR 19.95.
@@ -398,7 +366,7 @@ describe('accrued interest, frozen at acceptance', () => {
       campaign_id: campaign.id,
       units: 2,
       signed_at: SIGNED,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-07-02T10:00:00Z',
     });
     expect(accepted).toMatchObject({
@@ -487,7 +455,7 @@ describe('funding information (spec §6)', () => {
       ...base,
       investor_id: ready,
       units: 3,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-03-02T10:00:00Z',
     });
     expect(accepted.status).toBe('ACCEPTED');
@@ -495,7 +463,7 @@ describe('funding information (spec §6)', () => {
       ...base,
       investor_id: ready,
       units: 4,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-03-02T10:00:00Z',
       paid_at: '2026-03-03T10:00:00Z',
     });

@@ -4,17 +4,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAllowance, setWebSubscription } from '../src/parties/service.ts';
 import {
+  bothDocuments,
   createTenant,
   DISTRIBUTOR,
   ISSUER,
+  identify,
+  invest,
+  investorWithWallet,
   listedProduct,
+  newAddress,
   startTestServer,
   type Tenant,
   type TestServer,
+  unitsReserved,
+  uploadPdf,
 } from './helpers.ts';
 
 let server: TestServer;
@@ -28,45 +34,13 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 const INVESTMENTS = `${DISTRIBUTOR}/investments/`;
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 const SIGNED = '2026-03-01T10:00:00Z';
 const tomorrow = () => new Date(Date.now() + 24 * 3600 * 1000).toISOString();
-
-async function upload(api: Tenant['distributor'], name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
-  const res = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-const newAddress = () => getAddress(`0x${randomBytes(20).toString('hex')}`);
-
-/** A natural person with a generic wallet (receiving enabled). */
-async function investorWithWallet(api: Tenant['distributor']) {
-  const investor = await api.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
-    wallet_address: newAddress(),
-  });
-  expect(investor.status, investor.text).toBe(201);
-  const wallets = await api.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`);
-  return { investorId: investor.body.id as string, walletId: wallets.body.results[0].id as string };
-}
 
 async function legalInvestor(api: Tenant['distributor']): Promise<string> {
   const investor = await api.post(`${DISTRIBUTOR}/investors/`, { legal_person: { company_name: 'Muster AG' } });
   expect(investor.status, investor.text).toBe(201);
   return investor.body.id;
-}
-
-async function identify(api: Tenant['distributor'], investorId: string) {
-  const res = await api.post(`${DISTRIBUTOR}/investors/${investorId}/identifications/`, {
-    document_type: 'IDCARD',
-    document_id: 'L01X00T47',
-    document_valid_to: '2035-01-01',
-    verified_at: '2026-01-05T09:00:00Z',
-  });
-  expect(res.status, res.text).toBe(201);
 }
 
 async function count(table: string): Promise<number> {
@@ -87,14 +61,7 @@ async function snapshot() {
   };
 }
 
-async function reservedOf(campaignId: string): Promise<number> {
-  const row = await server.db
-    .selectFrom('campaigns')
-    .select('units_reserved')
-    .where('id', '=', campaignId)
-    .executeTakeFirstOrThrow();
-  return Number(row.units_reserved);
-}
+const reservedOf = (campaignId: string) => unitsReserved(server.db, campaignId);
 
 /** POSTs a create that must be refused: the status, the code, the field, and nothing stored. */
 async function expectRefused(
@@ -118,11 +85,7 @@ async function expectRefused(
   return res;
 }
 
-async function create(body: Record<string, unknown>, api: Tenant['distributor'] = t.distributor) {
-  const res = await api.post(INVESTMENTS, body);
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
+const create = (body: Record<string, unknown>, api = t.distributor) => invest(api, body);
 
 describe('create checks (spec §7): a clear 4xx each, nothing stored', () => {
   it('refuses an inactive campaign (409 campaign_inactive) until it is switched on', async () => {
@@ -310,8 +273,8 @@ describe('create checks (spec §7): a clear 4xx each, nothing stored', () => {
   it('refuses a signed document of another platform or an unknown one (400 signed_documents.N.document_id)', async () => {
     const { campaign } = await listedProduct(t, { asset_code: 'DOCS' });
     const { investorId } = await investorWithWallet(t.distributor);
-    const mine = await upload(t.distributor, 'tos.pdf');
-    const theirs = await upload(other.distributor, 'terms.pdf');
+    const mine = await uploadPdf(t.distributor, 'tos.pdf');
+    const theirs = await uploadPdf(other.distributor, 'terms.pdf');
     const body = (documentId: string) => ({
       investor_id: investorId,
       campaign_id: campaign.id,
@@ -329,7 +292,7 @@ describe('create checks (spec §7): a clear 4xx each, nothing stored', () => {
       'validation_error',
       'signed_documents.1.document_id',
     );
-    const ok = await create(body(await upload(t.distributor, 'terms.pdf')));
+    const ok = await create(body(await uploadPdf(t.distributor, 'terms.pdf')));
     const docs = await t.distributor.get(`${INVESTMENTS}${ok.id}/signed-documents/`);
     expect(docs.body.count).toBe(2);
     expect(docs.body.results.map((d: { category: string }) => d.category).sort()).toEqual([
@@ -341,10 +304,7 @@ describe('create checks (spec §7): a clear 4xx each, nothing stored', () => {
   it('refuses accepted_at on create when the investment is not ready (409), storing nothing and reserving nothing', async () => {
     const { campaign } = await listedProduct(t, { asset_code: 'NOTREADY' });
     const { investorId } = await investorWithWallet(t.distributor);
-    const docs = [
-      { category: 'effecta_cryptoregistry_tos', document_id: await upload(t.distributor, 'tos.pdf') },
-      { category: 'effecta_document', document_id: await upload(t.distributor, 'terms.pdf') },
-    ];
+    const docs = await bothDocuments(t.distributor);
     const base = { investor_id: investorId, campaign_id: campaign.id, units: 5, signed_at: SIGNED };
     // KYC not done.
     const kyc = await expectRefused(
@@ -380,10 +340,7 @@ describe('create checks (spec §7): a clear 4xx each, nothing stored', () => {
     await identify(t.distributor, investorId);
     const base = { investor_id: investorId, campaign_id: campaign.id, units: 5, signed_at: SIGNED };
     await expectRefused({ ...base, paid_at: '2026-03-03T10:00:00Z' }, 400, 'validation_error', 'paid_at');
-    const docs = [
-      { category: 'effecta_cryptoregistry_tos', document_id: await upload(t.distributor, 'tos.pdf') },
-      { category: 'effecta_document', document_id: await upload(t.distributor, 'terms.pdf') },
-    ];
+    const docs = await bothDocuments(t.distributor);
     await expectRefused(
       { ...base, signed_documents: docs, accepted_at: '2026-03-03T10:00:00Z', paid_at: '2026-03-02T10:00:00Z' },
       400,

@@ -2,19 +2,21 @@
  * Investments seen from the issuer API (all platforms, its products only; cancellation with a
  * reason) and the distributor's lists (filters, pagination, the legacy prefix).
  */
-import { randomBytes } from 'node:crypto';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setAllowance } from '../src/parties/service.ts';
 import {
+  bothDocuments,
   campaignBody,
+  createInvestor,
   createTenant,
   DISTRIBUTOR,
   ISSUER,
+  invest,
   listedProduct,
   startTestServer,
   type Tenant,
   type TestServer,
+  uploadPdf,
 } from './helpers.ts';
 
 let server: TestServer;
@@ -25,39 +27,6 @@ afterAll(async () => server?.close());
 
 const SIGNED = '2026-03-01T10:00:00Z';
 const LEGACY = '/api/external/v2';
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-
-async function upload(api: Tenant['distributor'], name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
-  const res = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-async function investor(api: Tenant['distributor'], options: { kyc?: boolean } = {}): Promise<string> {
-  const res = await api.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
-    wallet_address: getAddress(`0x${randomBytes(20).toString('hex')}`),
-  });
-  expect(res.status, res.text).toBe(201);
-  if (options.kyc) {
-    const id = await api.post(`${DISTRIBUTOR}/investors/${res.body.id}/identifications/`, {
-      document_type: 'IDCARD',
-      document_id: 'L01X00T47',
-      document_valid_to: '2035-01-01',
-      verified_at: '2026-01-05T09:00:00Z',
-    });
-    expect(id.status, id.text).toBe(201);
-  }
-  return res.body.id;
-}
-
-async function invest(api: Tenant['distributor'], body: Record<string, unknown>): Promise<any> {
-  const res = await api.post(`${DISTRIBUTOR}/investments/`, body);
-  expect(res.status, res.text).toBe(201);
-  return res.body;
-}
 
 const ids = (res: { body: { results: { id: string }[] } }) => res.body.results.map((r) => r.id);
 
@@ -88,10 +57,10 @@ describe('issuer API: its products’ investments, on every platform', () => {
     const z = await listedProduct(u, { asset_code: 'ZPROD' });
     const w = await listedProduct(o, { asset_code: 'WPROD' });
 
-    const a = await investor(t.distributor);
-    const b = await investor(t.distributor, { kyc: true });
-    const c = await investor(u.distributor);
-    const d = await investor(o.distributor);
+    const a = await createInvestor(t.distributor);
+    const b = await createInvestor(t.distributor, { kyc: true });
+    const c = await createInvestor(u.distributor);
+    const d = await createInvestor(o.distributor);
     const signed = { signed_at: SIGNED };
     inv.i1 = await invest(t.distributor, { investor_id: a, campaign_id: x.campaign.id, units: 1, ...signed });
     inv.i2 = await invest(t.distributor, { investor_id: b, campaign_id: x.campaign.id, units: 2, ...signed });
@@ -213,8 +182,8 @@ describe('issuer cancellation reasons (spec §7)', () => {
       asset_code: 'CXLREV',
       requires_review: true,
     }));
-    kycDone = await investor(t.distributor, { kyc: true });
-    kycOpen = await investor(t.distributor);
+    kycDone = await createInvestor(t.distributor, { kyc: true });
+    kycOpen = await createInvestor(t.distributor);
   });
 
   type State = 'KYC_PENDING' | 'REVIEW_PENDING' | 'WAITING_FOR_ACCEPTANCE' | 'ACCEPTED' | 'PAID' | 'ABORTION';
@@ -222,10 +191,6 @@ describe('issuer cancellation reasons (spec §7)', () => {
   /** An investment of 6 units in the given state. */
   async function investmentIn(state: State) {
     const base = { campaign_id: campaign.id, units: 6, signed_at: SIGNED };
-    const docs = async () => [
-      { category: 'effecta_cryptoregistry_tos', document_id: await upload(t.distributor, 'tos.pdf') },
-      { category: 'effecta_document', document_id: await upload(t.distributor, 'terms.pdf') },
-    ];
     let body: Record<string, unknown>;
     switch (state) {
       case 'KYC_PENDING':
@@ -239,13 +204,18 @@ describe('issuer cancellation reasons (spec §7)', () => {
         body = { ...base, investor_id: kycDone };
         break;
       case 'ACCEPTED':
-        body = { ...base, investor_id: kycDone, signed_documents: await docs(), accepted_at: '2026-03-02T10:00:00Z' };
+        body = {
+          ...base,
+          investor_id: kycDone,
+          signed_documents: await bothDocuments(t.distributor),
+          accepted_at: '2026-03-02T10:00:00Z',
+        };
         break;
       case 'PAID':
         body = {
           ...base,
           investor_id: kycDone,
-          signed_documents: await docs(),
+          signed_documents: await bothDocuments(t.distributor),
           accepted_at: '2026-03-02T10:00:00Z',
           paid_at: '2026-03-03T10:00:00Z',
         };
@@ -409,8 +379,8 @@ describe('distributor lists: filters, pagination, the legacy prefix', () => {
     d = await createTenant(server, 'Lister');
     x = await listedProduct(d, { asset_code: 'LX' });
     y = await listedProduct(d, { asset_code: 'LY' });
-    a = await investor(d.distributor);
-    b = await investor(d.distributor, { kyc: true });
+    a = await createInvestor(d.distributor);
+    b = await createInvestor(d.distributor, { kyc: true });
     const rows = [
       { investor_id: a, campaign_id: x.campaign.id, units: 1, signed_at: SIGNED }, // KYC_PENDING
       { investor_id: b, campaign_id: x.campaign.id, units: 2, signed_at: SIGNED }, // WAITING
@@ -421,7 +391,7 @@ describe('distributor lists: filters, pagination, the legacy prefix', () => {
     for (const row of rows) n.push((await invest(d.distributor, row)).id);
     const docs = await d.distributor.post(`${LIST}${n[1]}/signed-documents/`, {
       category: 'effecta_document',
-      document_id: await upload(d.distributor, 'terms.pdf'),
+      document_id: await uploadPdf(d.distributor, 'terms.pdf'),
     });
     expect(docs.status, docs.text).toBe(201);
   });

@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trx } from '../src/db/database.ts';
 import { setCampaignActive } from '../src/products/service.ts';
@@ -13,11 +12,14 @@ import {
   createTenant,
   DISTRIBUTOR,
   ISSUER,
+  identify,
+  investorWithWallet,
   listedProduct,
   type Response,
   startTestServer,
   type Tenant,
   type TestServer,
+  unitsReserved,
 } from './helpers.ts';
 
 let server: TestServer;
@@ -44,14 +46,7 @@ async function investors(n: number): Promise<string[]> {
   );
 }
 
-async function reservedOf(campaignId: string): Promise<number> {
-  const row = await server.db
-    .selectFrom('campaigns')
-    .select('units_reserved')
-    .where('id', '=', campaignId)
-    .executeTakeFirstOrThrow();
-  return Number(row.units_reserved);
-}
+const reservedOf = (campaignId: string) => unitsReserved(server.db, campaignId);
 
 async function storedUnits(campaignId: string) {
   const rows = await server.db
@@ -245,12 +240,7 @@ describe('KYC completing while creates race', () => {
         signed_at: SIGNED,
       }),
     );
-    const identification = t.distributor.post(`${DISTRIBUTOR}/investors/${investorId}/identifications/`, {
-      document_type: 'IDCARD',
-      document_id: 'L01X00T47',
-      document_valid_to: '2035-01-01',
-      verified_at: '2026-01-05T09:00:00Z',
-    });
+    const identification = identify(t.distributor, investorId!);
     const results = await Promise.all(creates);
     expect((await identification).status).toBe(201);
     for (const r of results) expect(r.status, r.text).toBe(201);
@@ -333,12 +323,9 @@ describe('a campaign switched off while a create is in flight', () => {
       { asset_code: 'SWOFF', max_issuable_amount: 10 },
       { allocation: 10, max_number_of_tokens: 10 },
     );
-    const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
-      natural_person: { forename: 'Late', surname: 'Comer' },
-      wallet_address: getAddress(`0x${randomBytes(20).toString('hex')}`),
+    const { investorId, walletId } = await investorWithWallet(t.distributor, {
+      person: { forename: 'Late', surname: 'Comer' },
     });
-    const wallets = await t.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`);
-    const walletId = wallets.body.results[0].id as string;
 
     // Holds the wallet row: the create's insert (its foreign key to the wallet) waits for it.
     const walletLock = heldTransaction((trx) =>
@@ -350,7 +337,7 @@ describe('a campaign switched off while a create is in flight', () => {
     await switchOff.ready;
     // The create reads the campaign as active, then waits to reserve.
     const create = t.distributor.post(INVESTMENTS, {
-      investor_id: investor.body.id,
+      investor_id: investorId,
       campaign_id: campaign.id,
       units: 10,
       signed_at: SIGNED,

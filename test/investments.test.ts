@@ -1,14 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bothDocuments,
   createTenant,
   DISTRIBUTOR,
   ISSUER,
+  identify,
+  investorWithWallet,
   listedProduct,
   startTestServer,
   type Tenant,
   type TestServer,
+  uploadPdf,
 } from './helpers.ts';
 
 let server: TestServer;
@@ -19,44 +21,13 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.close());
 
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-
-async function upload(api: Tenant['distributor'], name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
-  const res = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-async function investorWithWallet(api: Tenant['distributor'], address: string) {
-  const investor = await api.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
-    wallet_address: address,
-  });
-  expect(investor.status, investor.text).toBe(201);
-  const wallets = await api.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`);
-  return { investorId: investor.body.id as string, walletId: wallets.body.results[0].id as string };
-}
-
-async function identify(api: Tenant['distributor'], investorId: string) {
-  const res = await api.post(`${DISTRIBUTOR}/investors/${investorId}/identifications/`, {
-    document_type: 'IDCARD',
-    document_id: 'L01X00T47',
-    document_valid_to: '2035-01-01',
-    verified_at: '2026-01-05T09:00:00Z',
-  });
-  expect(res.status, res.text).toBe(201);
-}
-
 describe('investment lifecycle over HTTP', () => {
   it('signed → KYC_PENDING → WAITING_FOR_ACCEPTANCE → ACCEPTED → PAID, refusing every shortcut', async () => {
     const { campaign } = await listedProduct(t, { asset_code: 'LIFE' }, { agio_percent: '2' });
-    const { investorId, walletId } = await investorWithWallet(
-      t.distributor,
-      '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
-    );
-    const tos = await upload(t.distributor, 'tos.pdf');
+    const { investorId, walletId } = await investorWithWallet(t.distributor, {
+      address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+    });
+    const tos = await uploadPdf(t.distributor, 'tos.pdf');
     const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
       investor_id: investorId,
       campaign_id: campaign.id,
@@ -97,7 +68,7 @@ describe('investment lifecycle over HTTP', () => {
     expect(noDocs.body.code).toBe('signed_documents_missing');
     const doc = await t.distributor.post(`${path}signed-documents/`, {
       category: 'effecta_document',
-      document_id: await upload(t.distributor, 'bond-terms.pdf'),
+      document_id: await uploadPdf(t.distributor, 'bond-terms.pdf'),
     });
     expect(doc.status, doc.text).toBe(201);
 
@@ -127,17 +98,9 @@ describe('investment lifecycle over HTTP', () => {
 });
 
 const SIGNED = '2026-03-01T10:00:00Z';
-const newAddress = () => getAddress(`0x${randomBytes(20).toString('hex')}`);
 
 async function naturalInvestor(): Promise<string> {
-  return (await investorWithWallet(t.distributor, newAddress())).investorId;
-}
-
-async function bothDocuments() {
-  return [
-    { category: 'effecta_cryptoregistry_tos', document_id: await upload(t.distributor, 'tos.pdf') },
-    { category: 'effecta_document', document_id: await upload(t.distributor, 'terms.pdf') },
-  ];
+  return (await investorWithWallet(t.distributor)).investorId;
 }
 
 async function emailsOf(investmentId: string) {
@@ -310,7 +273,7 @@ describe('accepted (and paid) on create (spec §7)', () => {
       campaign_id: campaign.id,
       units: 4,
       signed_at: SIGNED,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-03-02T10:00:00Z',
       paid_at: '2026-03-03T10:00:00+01:00',
     });
@@ -353,7 +316,7 @@ describe('accepted (and paid) on create (spec §7)', () => {
       campaign_id: campaign.id,
       units: 4,
       signed_at: SIGNED,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-03-02T11:00:00+01:00',
       paid_at: '2026-03-03T10:00:00+01:00',
     });
@@ -379,7 +342,7 @@ describe('accepted (and paid) on create (spec §7)', () => {
       campaign_id: campaign.id,
       units: 4,
       signed_at: SIGNED,
-      signed_documents: await bothDocuments(),
+      signed_documents: await bothDocuments(t.distributor),
       accepted_at: '2026-03-02T10:00:00Z',
     });
     expect(created.status, created.text).toBe(201);

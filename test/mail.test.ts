@@ -1,24 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../src/config.ts';
 import type { Db } from '../src/db/database.ts';
 import { NO_RECIPIENTS, sendEmail } from '../src/notifications/sender.ts';
 import { createStudioUser } from '../src/parties/service.ts';
-import { type Kontor, startKontor } from '../src/runtime/kontor.ts';
 import { freePort } from '../src/runtime/ports.ts';
 import { runCli, tempHome } from './e2e/process.ts';
 import {
-  Api,
+  createInvestor,
   createTenant,
   DISTRIBUTOR,
-  freshDatabase,
   listedProduct,
+  startWorkingServer,
   type Tenant,
-  type TestServer,
-  testConfig,
+  uploadPdf,
+  type WorkingServer,
 } from './helpers.ts';
 
 interface Received {
@@ -74,59 +71,18 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
   }
 }
 
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
-
 /** Creates a signed investment of an identified investor: it starts in WAITING_FOR_ACCEPTANCE. */
 async function waitingInvestment(t: Tenant, campaignId: string) {
   const api = t.distributor;
-  const investor = await api.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Erika', surname: 'Mustermann', citizenship: 'DEU' },
-    wallet_address: getAddress(`0x${randomBytes(20).toString('hex')}`),
-  });
-  expect(investor.status, investor.text).toBe(201);
-  const identified = await api.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
-    document_type: 'IDCARD',
-    document_id: 'L01X00T47',
-    document_valid_to: '2035-01-01',
-    verified_at: '2026-01-05T09:00:00Z',
-  });
-  expect(identified.status, identified.text).toBe(201);
-  const form = new FormData();
-  form.append('file', new Blob([PDF], { type: 'application/pdf' }), 'tos.pdf');
-  const tos = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  expect(tos.status, tos.text).toBe(201);
+  const investorId = await createInvestor(api, { kyc: true });
+  const tos = await uploadPdf(api, 'tos.pdf');
   return api.post(`${DISTRIBUTOR}/investments/`, {
-    investor_id: investor.body.id,
+    investor_id: investorId,
     campaign_id: campaignId,
     units: 10,
     signed_at: '2026-03-01T10:00:00+01:00',
-    signed_documents: [{ category: 'effecta_cryptoregistry_tos', document_id: tos.body.id }],
+    signed_documents: [{ category: 'effecta_cryptoregistry_tos', document_id: tos }],
   });
-}
-
-/** Kontor as `kontor start` runs it (API and workers, in this process) over a fresh database. */
-async function startWithWorkers(overrides: Partial<Config>) {
-  const database = await freshDatabase();
-  const config = testConfig({ databaseUrl: database.url, port: 0, ...overrides });
-  let kontor: Kontor;
-  try {
-    kontor = await startKontor(config, { api: true, workers: true, logger: false });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  const server: TestServer = {
-    db: kontor.db,
-    app: kontor.app!,
-    config,
-    url: kontor.apiUrl,
-    api: new Api(kontor.apiUrl),
-    close: async () => {
-      await kontor.stop();
-      await database.drop();
-    },
-  };
-  return { server, databaseUrl: database.url };
 }
 
 async function addStudioUser(db: Db, issuerId: string, email: string) {
@@ -142,7 +98,7 @@ describe('e-mail over SMTP', () => {
   const inbox: Received[] = [];
   let smtpPort: number;
   let smtp: SMTPServer | null = null;
-  let server: TestServer;
+  let server: WorkingServer;
   let t: Tenant;
   let campaignId: string;
   const studioEmail = `ops-${randomBytes(3).toString('hex')}@issuer.example`;
@@ -150,7 +106,7 @@ describe('e-mail over SMTP', () => {
   beforeAll(async () => {
     smtpPort = await freePort();
     smtp = await startSmtp(smtpPort, inbox);
-    ({ server } = await startWithWorkers({ smtpUrl: `smtp://127.0.0.1:${smtpPort}` }));
+    server = await startWorkingServer({ smtpUrl: `smtp://127.0.0.1:${smtpPort}` });
     t = await createTenant(server, 'Mail');
     await addStudioUser(server.db, t.issuerId, studioEmail);
     const { campaign } = await listedProduct(t, { name: 'Harbour Bond 2030', asset_code: 'HB30' });
@@ -219,13 +175,12 @@ describe('e-mail over SMTP', () => {
 });
 
 describe('e-mail without SMTP_URL', () => {
-  let server: TestServer;
-  let databaseUrl: string;
+  let server: WorkingServer;
   let t: Tenant;
   const studioEmail = `ops-${randomBytes(3).toString('hex')}@issuer.example`;
 
   beforeAll(async () => {
-    ({ server, databaseUrl } = await startWithWorkers({ smtpUrl: null }));
+    server = await startWorkingServer({ smtpUrl: null });
     t = await createTenant(server, 'Outbox');
     await addStudioUser(server.db, t.issuerId, studioEmail);
   });
@@ -244,7 +199,7 @@ describe('e-mail without SMTP_URL', () => {
     });
     expect(row).toMatchObject({ recipients: [studioEmail], sent_at: null, attempts: 0, last_error: null });
 
-    const env = { DATABASE_URL: databaseUrl, KONTOR_HOME: tempHome() };
+    const env = { DATABASE_URL: server.database.url, KONTOR_HOME: tempHome() };
     const listed = await runCli(['admin', 'mail', 'list', '--json', '--unsent'], env);
     expect(listed.code, listed.stderr).toBe(0);
     const mails = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;

@@ -4,6 +4,8 @@ import {
   createTenant,
   DISTRIBUTOR,
   ISSUER,
+  identify,
+  investorWithWallet,
   listedProduct,
   startTestServer,
   type Tenant,
@@ -20,24 +22,21 @@ beforeAll(async () => {
   a = await createTenant(server, 'A');
   b = await createTenant(server, 'B');
   const { product, campaign } = await listedProduct(a, { asset_code: 'ISO' });
-  const investor = await a.distributor.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: { forename: 'Max', surname: 'Mustermann' },
-    wallet_address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+  const { investorId, walletId } = await investorWithWallet(a.distributor, {
+    address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+    person: { forename: 'Max', surname: 'Mustermann' },
   });
-  expect(investor.status, investor.text).toBe(201);
-  const wallets = await a.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`);
-  const identification = await a.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
+  const identification = await identify(a.distributor, investorId, {
     document_type: 'PASSPORT',
     document_id: 'C01X00T47',
     document_valid_to: '2034-01-01',
     verified_at: '2026-01-02T10:00:00Z',
   });
-  expect(identification.status, identification.text).toBe(201);
   ids = {
     product: product.id,
     campaign: campaign.id,
-    investor: investor.body.id,
-    wallet: wallets.body.results[0].id,
+    investor: investorId,
+    wallet: walletId,
     identification: identification.body.id,
   };
 });

@@ -1,40 +1,27 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Kontor, startKontor } from '../src/runtime/kontor.ts';
 import {
-  Api,
   createTenant,
   DISTRIBUTOR,
-  freshDatabase,
   ISSUER,
+  identify,
   listedProduct,
+  startWorkingServer,
   type Tenant,
-  testConfig,
+  type WorkingServer,
 } from './helpers.ts';
 import { startReceiver, waitFor } from './webhook-receiver.ts';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let kontor: Kontor;
+let server: WorkingServer;
 let a: Tenant;
 let b: Tenant;
 
 beforeAll(async () => {
-  database = await freshDatabase();
-  const config = testConfig({
-    databaseUrl: database.url,
-    port: 0,
-    webhookRetryDelays: [1, 1, 1],
-    environment: 'webhook-test',
-  });
-  kontor = await startKontor(config, { api: true, workers: true, logger: false });
-  const server = { db: database.db, api: new Api(kontor.apiUrl) } as Parameters<typeof createTenant>[0];
+  server = await startWorkingServer({ webhookRetryDelays: [1, 1, 1], environment: 'webhook-test' });
   a = await createTenant(server, 'A');
   b = await createTenant(server, 'B');
 }, 60_000);
-afterAll(async () => {
-  await kontor?.stop();
-  await database?.drop();
-});
+afterAll(async () => server?.close());
 
 async function signedInvestment(t: Tenant, assetCode: string) {
   const { campaign } = await listedProduct(t, { asset_code: assetCode });
@@ -48,12 +35,7 @@ async function signedInvestment(t: Tenant, assetCode: string) {
     signed_at: '2026-02-01T10:00:00Z',
   });
   expect(created.status, created.text).toBe(201);
-  await t.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
-    document_type: 'IDCARD',
-    document_id: 'T22000129',
-    document_valid_to: '2035-01-01',
-    verified_at: '2026-02-01T11:00:00Z',
-  });
+  await identify(t.distributor, investor.body.id, { document_id: 'T22000129', verified_at: '2026-02-01T11:00:00Z' });
   await t.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/cancellation/`, {
     cancellation_date: '2026-02-02T10:00:00Z',
   });

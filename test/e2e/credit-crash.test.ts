@@ -3,10 +3,19 @@
  * killed with SIGKILL at random moments and restarted; afterwards every investment is DELIVERED
  * exactly once and `kontor admin reconcile` finds no difference between ledger and register.
  */
-import { randomBytes } from 'node:crypto';
-import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, createTenant, DISTRIBUTOR, freshDatabase, ISSUER, listedProduct, type Tenant } from '../helpers.ts';
+import {
+  Api,
+  createTenant,
+  DISTRIBUTOR,
+  deployedToken,
+  freshDatabase,
+  identify,
+  investorWithWallet,
+  listedProduct,
+  type TestDatabase,
+  uploadPdf,
+} from '../helpers.ts';
 import { waitFor } from '../webhook-receiver.ts';
 import { type KontorProcess, runCli, startKontorProcess, tempHome } from './process.ts';
 
@@ -22,7 +31,7 @@ function random(): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
+let database: TestDatabase;
 let kontor: KontorProcess | null = null;
 const env: Record<string, string> = {};
 
@@ -35,42 +44,27 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function pdf(t: Tenant, name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')], { type: 'application/pdf' }), name);
-  return (await t.distributor.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form })).body.id;
-}
-
 describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
   it('delivers every investment exactly once and the ledger matches the register', async () => {
     console.log(`credit crash test: CRASH_SEED=${seed}`);
     kontor = await startKontorProcess(env);
-    const server = { db: database.db, api: new Api(kontor.url) } as Parameters<typeof createTenant>[0];
-    const t = await createTenant(server);
+    const t = await createTenant({ db: database.db, api: new Api(kontor.url) });
     const { product, campaign } = await listedProduct(
       t,
       { asset_code: 'CRASH' },
       { allocation: 10_000, max_number_of_tokens: 10 },
     );
-    const [tos, terms] = [await pdf(t, 'tos.pdf'), await pdf(t, 'terms.pdf')];
+    const [tos, terms] = [await uploadPdf(t.distributor, 'tos.pdf'), await uploadPdf(t.distributor, 'terms.pdf')];
     const investments: string[] = [];
     for (let offset = 0; offset < COUNT; offset += 20) {
       const batch = await Promise.all(
         Array.from({ length: 20 }, async () => {
-          const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
-            natural_person: { forename: 'Crash', surname: 'Test' },
-            wallet_address: getAddress(`0x${randomBytes(20).toString('hex')}`),
+          const { investorId, walletId } = await investorWithWallet(t.distributor, {
+            person: { forename: 'Crash', surname: 'Test' },
           });
-          await t.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
-            document_type: 'IDCARD',
-            document_id: 'T22000129',
-            document_valid_to: '2035-01-01',
-            verified_at: '2026-02-01T11:00:00Z',
-          });
-          const wallet = (await t.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`)).body
-            .results[0].id;
+          await identify(t.distributor, investorId, { document_id: 'T22000129', verified_at: '2026-02-01T11:00:00Z' });
           const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
-            investor_id: investor.body.id,
+            investor_id: investorId,
             campaign_id: campaign.id,
             units: UNITS,
             signed_at: '2026-02-01T10:00:00Z',
@@ -80,7 +74,7 @@ describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
             ],
             accepted_at: '2026-02-02T10:00:00Z',
             paid_at: '2026-02-03T10:00:00Z',
-            wallet,
+            wallet: walletId,
           });
           expect(created.body.status, created.text).toBe('PAID');
           return created.body.id as string;
@@ -88,11 +82,7 @@ describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
       );
       investments.push(...batch);
     }
-    await waitFor(
-      async () => (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token !== null,
-      30_000,
-      'token',
-    );
+    await deployedToken(t, product.id);
 
     // Credits are requested in waves while the server is killed and restarted under them.
     let requested = 0;

@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/runtime/ports.ts';
-import { Api, createTenant, DISTRIBUTOR, freshDatabase, listedProduct } from '../helpers.ts';
+import { Api, createTenant, DISTRIBUTOR, freshDatabase, listedProduct, type TestDatabase } from '../helpers.ts';
 import { startReceiver, waitFor } from '../webhook-receiver.ts';
 import { type KontorProcess, startKontorProcess, tempHome } from './process.ts';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
+let database: TestDatabase;
 let kontor: KontorProcess | null = null;
 beforeAll(async () => {
   database = await freshDatabase();
@@ -28,7 +28,7 @@ describe('webhook delivery across a crash', () => {
       WEBHOOK_RETRY_DELAYS: Array.from({ length: 40 }, () => '1').join(','),
     };
     kontor = await startKontorProcess(env);
-    const t = await createTenant({ db: database.db, api: new Api(kontor.url) } as Parameters<typeof createTenant>[0]);
+    const t = await createTenant({ db: database.db, api: new Api(kontor.url) });
     const port = await freePort();
     const sub = await t.distributor.post(`${DISTRIBUTOR}/webhooks/`, { url: `http://127.0.0.1:${port}/hook` });
     expect(sub.status, sub.text).toBe(201);
