@@ -3,18 +3,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { App, AppContext, Surface } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
+import { sendStoredFile } from '../http/download.ts';
 import { ApiError, FieldErrorCollector, invalid } from '../http/errors.ts';
 import { mutate } from '../http/idempotency.ts';
 import { PageOf, PageQuery, paginate } from '../http/pagination.ts';
 import { Closed, DateTime, IdParams, Uuid } from '../http/schemas.ts';
 import {
-  contentDisposition,
   DOCUMENT_TYPES,
   type DocumentMeta,
   documentOwnerOf,
   documentView,
-  etagMatches,
-  etagOf,
   type InspectedUpload,
   inspectUpload,
   uploadFingerprint,
@@ -254,20 +252,13 @@ export async function registerDocumentRoutes(app: App, ctx: AppContext, surface:
           request.params.id,
           documentOwnerOf(principalOf(request)),
         );
-        const etag = etagOf(document.sha256);
-        reply
-          .header('etag', etag)
-          .header('x-content-type-options', 'nosniff')
-          .header('cache-control', 'private, no-store')
-          .header('content-security-policy', "default-src 'none'; sandbox");
-        // A 304 has no body, so no Content-Type or Content-Length either.
-        if (etagMatches(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();
-        return reply
-          .code(200)
-          .header('content-type', document.content_type)
-          .header('content-length', String(content.length))
-          .header('content-disposition', contentDisposition(document.filename))
-          .send(content);
+        return sendStoredFile(request, reply as FastifyReply, {
+          sha256: document.sha256,
+          contentType: document.content_type,
+          filename: document.filename,
+          content,
+          headers: { 'content-security-policy': "default-src 'none'; sandbox" },
+        });
       },
     );
   });

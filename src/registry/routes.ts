@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
-import { contentDisposition, etagMatches, etagOf } from '../documents/domain.ts';
 import type { App, AppContext, Surface } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
+import { sendStoredFile } from '../http/download.ts';
 import { PageOf, PageQuery, paginate } from '../http/pagination.ts';
 import { Closed, DateTime, IdParams, Uuid } from '../http/schemas.ts';
 import { issuerScope, platformScope } from '../http/visibility.ts';
@@ -120,18 +120,12 @@ export async function registerRegistryRoutes(app: App, ctx: AppContext, surface:
         request.params.id,
         request.params.statement_id,
       );
-      const etag = etagOf(statement.sha256);
-      reply
-        .header('etag', etag)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', 'private, no-store');
-      if (etagMatches(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();
-      return reply
-        .code(200)
-        .header('content-type', 'application/pdf')
-        .header('content-length', String(content.length))
-        .header('content-disposition', contentDisposition(statementFileName(statement.id)))
-        .send(content);
+      return sendStoredFile(request, reply as FastifyReply, {
+        sha256: statement.sha256,
+        contentType: 'application/pdf',
+        filename: statementFileName(statement.id),
+        content,
+      });
     },
   );
 }
