@@ -380,6 +380,7 @@ async function admin(config: Config, args: string[]): Promise<void> {
               .map((p) =>
                 [
                   `${p.name} (${p.contract_address}): ledger ${p.ledger_supply}, register ${p.register_total}`,
+                  ...p.holders.map((h) => `  ${h.address}: ledger ${h.ledger_balance}, register ${h.register_balance}`),
                   ...p.differences.map((d) => `  DIFFERENCE ${d}`),
                 ].join('\n'),
               )

@@ -32,6 +32,10 @@ export interface Config {
   /** Private and loopback webhook targets allowed (on in the embedded demo mode). */
   allowPrivateWebhookTargets: boolean;
   tokenTtlSeconds: number;
+  /** Blocks a ledger log must be deep before the indexer books it (`CHAIN_CONFIRMATIONS`). */
+  chainConfirmations: number;
+  /** How often the indexer looks at the ledger, ms (`LEDGER_POLL_INTERVAL_MS`). */
+  ledgerPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -108,5 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? env.ALLOW_PRIVATE_WEBHOOK_TARGETS === 'true'
       : embedded,
     tokenTtlSeconds: intFrom(env, 'TOKEN_TTL_SECONDS', 3600),
+    // The embedded anvil mines only what Kontor sends and never reorganises; a public network
+    // can, so there a log waits 12 blocks by default.
+    chainConfirmations: intFrom(env, 'CHAIN_CONFIRMATIONS', chainRpcUrl ? 12 : 0),
+    ledgerPollMs: intFrom(env, 'LEDGER_POLL_INTERVAL_MS', 2000),
   };
 }

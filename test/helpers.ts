@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import pg from 'pg';
 import { getAddress } from 'viem';
 import { expect, inject } from 'vitest';
@@ -331,6 +332,8 @@ export interface NaturalPerson {
   forename: string;
   surname: string;
   citizenship?: string;
+  /** Any other field of the API's natural_person (street, city, birth_date, ...). */
+  [field: string]: unknown;
 }
 
 export interface InvestorOptions {
@@ -395,4 +398,73 @@ export async function deployedToken(t: Tenant, productId: string) {
   const token = async () => (await t.issuer.get(`${ISSUER}/products/${productId}/`)).body.token;
   await waitFor(async () => (await token()) !== null, 30_000, 'token');
   return token();
+}
+
+/**
+ * A PAID investment of a new, identified investor with a generic wallet, created in one request
+ * (signed, accepted and paid at once); its ids.
+ */
+export async function paidInvestment(
+  api: Api,
+  campaignId: string,
+  options: InvestorOptions & { units: number },
+): Promise<{ investmentId: string; investorId: string; walletId: string }> {
+  const { investorId, walletId } = await investorWithWallet(api, options);
+  await identify(api, investorId, { document_id: 'T22000129', verified_at: '2026-02-01T11:00:00Z' });
+  const created = await invest(api, {
+    investor_id: investorId,
+    campaign_id: campaignId,
+    units: options.units,
+    signed_at: '2026-02-01T10:00:00Z',
+    signed_documents: await bothDocuments(api),
+    accepted_at: '2026-02-02T10:00:00Z',
+    paid_at: '2026-02-03T10:00:00Z',
+    wallet: walletId,
+  });
+  expect(created.status).toBe('PAID');
+  return { investmentId: created.id, investorId, walletId };
+}
+
+/** Credits a PAID investment and waits (up to 30 s) until the credit succeeded; the credit task. */
+export async function deliver(api: Api, investmentId: string): Promise<any> {
+  const credit = await api.post(`${DISTRIBUTOR}/investments/${investmentId}/credits/`);
+  expect(credit.status, credit.text).toBe(202);
+  const read = async () => (await api.get(`${DISTRIBUTOR}/credits/${credit.body.id}/`)).body;
+  await waitFor(async () => (await read()).status === 'succeeded', 30_000, 'credit');
+  return read();
+}
+
+/** A download as bytes (Api reads bodies as text). */
+export async function downloadBytes(api: Api, path: string, headers: Record<string, string> = {}) {
+  const response = await fetch(new URL(path, api.baseUrl), {
+    headers: { authorization: `Bearer ${api.token}`, ...headers },
+  });
+  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/** WinAnsi's 0x80–0x9F (the built-in fonts' encoding); the rest is Latin-1. */
+const WIN_ANSI_80 = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
+
+/**
+ * The lines of text of a PDF written by pdfkit with its built-in fonts: each content stream
+ * (inflated where it is compressed), each TJ/Tj operation one line of WinAnsi hex strings.
+ * No PDF tool is needed (none is on CI).
+ */
+export function pdfLines(pdf: Buffer): string[] {
+  const raw = pdf.toString('latin1');
+  const lines: string[] = [];
+  for (const m of raw.matchAll(/<<((?:(?!>>\s*stream)[\s\S])*?)>>\s*stream\r?\n/g)) {
+    const length = Number(/\/Length (\d+)/.exec(m[1]!)?.[1]);
+    const start = m.index! + m[0].length;
+    let data = pdf.subarray(start, start + length);
+    if (m[1]!.includes('/FlateDecode')) data = inflateSync(data);
+    for (const op of data.toString('latin1').matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
+      const hex = op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1]).join('') : op[2]!;
+      const bytes = Buffer.from(hex, 'hex');
+      lines.push(
+        Array.from(bytes, (b) => (b >= 0x80 && b <= 0x9f ? WIN_ANSI_80[b - 0x80] : String.fromCharCode(b))).join(''),
+      );
+    }
+  }
+  return lines;
 }

@@ -4,7 +4,6 @@
  * through the service and the command line, issuing one statement per holding investment and year.
  */
 import { createHash } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
 import { parseCrontab } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRONTAB } from '../src/jobs/tasks.ts';
@@ -17,9 +16,14 @@ import {
   Api,
   createTenant,
   DISTRIBUTOR,
+  deliver,
+  downloadBytes as download,
   freshDatabase,
   ISSUER,
   listedProduct,
+  type NaturalPerson,
+  paidInvestment,
+  pdfLines,
   type Tenant,
   testConfig,
 } from './helpers.ts';
@@ -51,97 +55,9 @@ afterAll(async () => {
 
 // ---- local helpers -------------------------------------------------------------------------
 
-const UPLOAD = Buffer.from('%PDF-1.4\n%%EOF\n');
-
-async function upload(name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([UPLOAD], { type: 'application/pdf' }), name);
-  const res = await t.distributor.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
-  expect(res.status, res.text).toBe(201);
-  return res.body.id;
-}
-
-async function paidInvestment(
-  campaignId: string,
-  address: string,
-  units: number,
-  person: Record<string, unknown>,
-): Promise<string> {
-  const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
-    natural_person: person,
-    wallet_address: address,
-  });
-  expect(investor.status, investor.text).toBe(201);
-  await t.distributor.post(`${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
-    document_type: 'IDCARD',
-    document_id: 'T22000129',
-    document_valid_to: '2035-01-01',
-    verified_at: '2026-02-01T11:00:00Z',
-  });
-  const wallet = (await t.distributor.get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`)).body.results[0].id;
-  const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
-    investor_id: investor.body.id,
-    campaign_id: campaignId,
-    units,
-    signed_at: '2026-02-01T10:00:00Z',
-    signed_documents: [
-      { category: 'effecta_cryptoregistry_tos', document_id: await upload('tos.pdf') },
-      { category: 'effecta_document', document_id: await upload('terms.pdf') },
-    ],
-    accepted_at: '2026-02-02T10:00:00Z',
-    paid_at: '2026-02-03T10:00:00Z',
-    wallet,
-  });
-  expect(created.status, created.text).toBe(201);
-  expect(created.body.status).toBe('PAID');
-  return created.body.id as string;
-}
-
-/** Credits a paid investment and waits until it is delivered; the credit task. */
-async function deliver(investmentId: string) {
-  const credit = await t.distributor.post(`${DISTRIBUTOR}/investments/${investmentId}/credits/`);
-  expect(credit.status, credit.text).toBe(202);
-  await waitFor(
-    async () => (await t.distributor.get(`${DISTRIBUTOR}/credits/${credit.body.id}/`)).body.status === 'succeeded',
-    30_000,
-    'credit',
-  );
-  return (await t.distributor.get(`${DISTRIBUTOR}/credits/${credit.body.id}/`)).body;
-}
-
-/** A download as bytes (the shared client reads bodies as text). */
-async function download(api: Api, path: string, headers: Record<string, string> = {}) {
-  const response = await fetch(new URL(path, api.baseUrl), {
-    headers: { authorization: `Bearer ${api.token}`, ...headers },
-  });
-  return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
-}
-
-/** WinAnsi's 0x80–0x9F (the built-in fonts' encoding); the rest is Latin-1. */
-const WIN_ANSI_80 = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
-
-/**
- * The lines of text of a PDF written by pdfkit with its built-in fonts: each content stream
- * (inflated where it is compressed), each TJ/Tj operation one line of WinAnsi hex strings.
- * No PDF tool is needed (none is on CI).
- */
-function pdfLines(pdf: Buffer): string[] {
-  const raw = pdf.toString('latin1');
-  const lines: string[] = [];
-  for (const m of raw.matchAll(/<<((?:(?!>>\s*stream)[\s\S])*?)>>\s*stream\r?\n/g)) {
-    const length = Number(/\/Length (\d+)/.exec(m[1]!)?.[1]);
-    const start = m.index! + m[0].length;
-    let data = pdf.subarray(start, start + length);
-    if (m[1]!.includes('/FlateDecode')) data = inflateSync(data);
-    for (const op of data.toString('latin1').matchAll(/\[([^\]]*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj/g)) {
-      const hex = op[1] !== undefined ? [...op[1].matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1]).join('') : op[2]!;
-      const bytes = Buffer.from(hex, 'hex');
-      lines.push(
-        Array.from(bytes, (b) => (b >= 0x80 && b <= 0x9f ? WIN_ANSI_80[b - 0x80] : String.fromCharCode(b))).join(''),
-      );
-    }
-  }
-  return lines;
+/** The shared paidInvestment with this file's argument order; the investment's id. */
+async function paidInvestmentOf(campaignId: string, address: string, units: number, person: NaturalPerson) {
+  return (await paidInvestment(t.distributor, campaignId, { address, units, person })).investmentId;
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -162,7 +78,7 @@ describe('the ISSUANCE statement', () => {
       'token',
     );
     const token = (await t.issuer.get(`${ISSUER}/products/${product.id}/`)).body.token;
-    const investmentId = await paidInvestment(campaign.id, '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 7, {
+    const investmentId = await paidInvestmentOf(campaign.id, '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 7, {
       forename: 'Henrike',
       surname: 'Registerfeld',
       street: 'Hauptstraße 1',
@@ -170,14 +86,14 @@ describe('the ISSUANCE statement', () => {
       city: 'Berlin',
       country: 'DEU',
     });
-    notCreditedId = await paidInvestment(campaign.id, '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', 2, {
+    notCreditedId = await paidInvestmentOf(campaign.id, '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', 2, {
       forename: 'Not',
       surname: 'Credited',
     });
     // Nothing before the delivery.
     expect((await statements(t.distributor, DISTRIBUTOR, investmentId)).body.count).toBe(0);
 
-    const credit = await deliver(investmentId);
+    const credit = await deliver(t.distributor, investmentId);
     deliveredIds.push(investmentId);
     // Issued in the delivery's transaction: there as soon as the credit has succeeded.
     const list = await statements(t.distributor, DISTRIBUTOR, investmentId);
@@ -274,11 +190,11 @@ describe('the ISSUANCE statement', () => {
 
   it('is issued for each investment of a second delivery, and none for an investment not delivered', async () => {
     const { campaign } = await listedProduct(t, { asset_code: 'REGT', name: 'Registerbond 2032' });
-    const id = await paidInvestment(campaign.id, '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', 3, {
+    const id = await paidInvestmentOf(campaign.id, '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB', 3, {
       forename: 'Jonas',
       surname: 'Zweiter',
     });
-    await deliver(id);
+    await deliver(t.distributor, id);
     deliveredIds.push(id);
     const list = await statements(t.distributor, DISTRIBUTOR, id);
     expect(list.body.results.map((s: { reason: string; units: number }) => [s.reason, s.units])).toEqual([

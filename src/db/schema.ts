@@ -211,6 +211,12 @@ export interface InvestmentsTable {
   credit_requested_at: string | null;
   subscription_token: string | null;
   payment_reference: string;
+  /** SUBSCRIPTION: subscribed through a campaign; TRANSFER: a holding received by a transfer. */
+  origin: Generated<'SUBSCRIPTION' | 'TRANSFER'>;
+  source_investment_id: string | null;
+  transfer_id: string | null;
+  ledger_block: bigint | null;
+  ledger_log_index: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -331,6 +337,54 @@ export interface CreditsTable {
   updated_at: Timestamp;
 }
 
+export type LedgerTaskStatus = 'processing' | 'failed' | 'succeeded' | 'unknown';
+
+export interface TransfersTable {
+  id: string;
+  product_id: string;
+  issuer_id: string;
+  from_platform_id: string | null;
+  to_platform_id: string | null;
+  source: 'api' | 'ledger';
+  from_address: string;
+  to_address: string;
+  units: bigint;
+  status: LedgerTaskStatus;
+  operation_id: string | null;
+  chain_transaction_id: string | null;
+  transaction_hash: string | null;
+  block_number: bigint | null;
+  log_index: number | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BurnsTable {
+  id: string;
+  investment_id: string;
+  product_id: string;
+  operation_id: string;
+  status: LedgerTaskStatus;
+  wallet_address: string;
+  units: bigint;
+  cancellation_date: string;
+  chain_transaction_id: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LedgerCursorsTable {
+  product_id: string;
+  chain_id: bigint;
+  contract_address: string;
+  block_number: bigint;
+  block_hash: string;
+  halted: string | null;
+  updated_at: Timestamp;
+}
+
 export interface TokenWalletRegistrationsTable {
   product_id: string;
   address: string;
@@ -387,4 +441,7 @@ export interface Database {
   credits: CreditsTable;
   token_wallet_registrations: TokenWalletRegistrationsTable;
   registry_statements: RegistryStatementsTable;
+  transfers: TransfersTable;
+  burns: BurnsTable;
+  ledger_cursors: LedgerCursorsTable;
 }

@@ -14,7 +14,7 @@ import { uuidv7 } from '../db/ids.ts';
 import { registerDocumentRoutes } from '../documents/routes.ts';
 import { registerInvestmentRoutes } from '../investments/routes.ts';
 import { registerInvestorRoutes } from '../investors/routes.ts';
-import { registerLedgerRoutes } from '../ledger/routes.ts';
+import { registerLedgerRoutes, registerTransferRoutes } from '../ledger/routes.ts';
 import { registerPartyRoutes } from '../parties/routes.ts';
 import { registerProductRoutes } from '../products/routes.ts';
 import { registerRegistryRoutes } from '../registry/routes.ts';
@@ -177,6 +177,7 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
         await registerDocumentRoutes(api, ctx, surface);
         await registerRegistryRoutes(api, ctx, surface);
         await registerWebhookRoutes(api, ctx);
+        await registerTransferRoutes(api, ctx, surface);
         if (surface === 'distributor') {
           await registerInvestorRoutes(api, ctx);
           await registerLedgerRoutes(api, ctx);

@@ -38,6 +38,20 @@ export interface MutationOptions {
   fingerprint?: string;
 }
 
+/** A use case's result sent with another status than the route's usual one (e.g. 202: under way). */
+export class WithStatus {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+function statusAndBody(options: MutationOptions, result: unknown): { status: number; body: string } {
+  return result instanceof WithStatus
+    ? { status: result.status, body: JSON.stringify(result.body) }
+    : { status: options.status, body: JSON.stringify(result) };
+}
+
 /**
  * Runs one use case in one transaction and sends its result. With an idempotency key (spec §3),
  * the response is stored in that same transaction, a retry gets it byte for byte, a different
@@ -54,8 +68,8 @@ export async function mutate(
   const send = (status: number, body: string) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
   if (key === null) {
-    const result = await db.transaction().execute(effect);
-    return send(options.status, JSON.stringify(result));
+    const result = statusAndBody(options, await db.transaction().execute(effect));
+    return send(result.status, result.body);
   }
   const principal = principalOf(request);
   const method = request.method;
@@ -84,7 +98,7 @@ export async function mutate(
       }
       return { replayed: true, status: stored.response_status, body: stored.response_body };
     }
-    const body = JSON.stringify(await effect(trx));
+    const { status, body } = statusAndBody(options, await effect(trx));
     await trx
       .insertInto('idempotency_keys')
       .values({
@@ -93,11 +107,11 @@ export async function mutate(
         path,
         key,
         request_hash: requestHash,
-        response_status: options.status,
+        response_status: status,
         response_body: body,
       })
       .execute();
-    return { replayed: false, status: options.status, body };
+    return { replayed: false, status, body };
   });
   if (outcome.replayed) reply.header('idempotent-replayed', 'true');
   return send(outcome.status, outcome.body);

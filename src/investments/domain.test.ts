@@ -156,25 +156,25 @@ describe('decisions', () => {
     }
   });
 
-  it('lets the issuer cancel exactly along the graph', () => {
-    const facts = { unitsTransferred: false, burnAvailable: true };
+  it('lets the issuer cancel exactly along the graph, burning delivered units', () => {
+    const facts = { receivedByTransfer: false, unitsTransferred: false, creditInFlight: false, burnInFlight: false };
     for (const s of INVESTMENT_STATUSES) {
       for (const reason of ISSUER_CANCELLATION_REASONS) {
-        expect(decideIssuerCancellation(s, reason, facts).ok, `${s} ${reason}`).toBe(canTransition(s, reason));
+        const decision = decideIssuerCancellation(s, reason, facts);
+        expect(decision.ok, `${s} ${reason}`).toBe(canTransition(s, reason));
+        if (decision.ok) expect(decision.value).toEqual({ to: reason, burn: s === 'DELIVERED' });
       }
     }
-    expect(
-      decideIssuerCancellation('DELIVERED', 'CANCELLATION', { unitsTransferred: true, burnAvailable: true }),
-    ).toMatchObject({
-      ok: false,
-      refusal: { code: 'units_transferred' },
+    const refusal = (status: InvestmentStatus, changed: Partial<typeof facts>) =>
+      decideIssuerCancellation(status, 'CANCELLATION', { ...facts, ...changed });
+    expect(refusal('DELIVERED', { unitsTransferred: true })).toMatchObject({ refusal: { code: 'units_transferred' } });
+    expect(refusal('DELIVERED', { receivedByTransfer: true })).toMatchObject({
+      refusal: { code: 'received_by_transfer' },
     });
-    expect(
-      decideIssuerCancellation('DELIVERED', 'CANCELLATION', { unitsTransferred: false, burnAvailable: false }),
-    ).toMatchObject({
-      ok: false,
-      refusal: { code: 'burn_not_available' },
-    });
+    expect(refusal('DELIVERED', { burnInFlight: true })).toMatchObject({ refusal: { code: 'burn_in_progress' } });
+    expect(refusal('PAID', { creditInFlight: true })).toMatchObject({ refusal: { code: 'credit_in_progress' } });
+    // A refused edge is refused whatever the facts.
+    expect(refusal('ABORTION', {})).toMatchObject({ refusal: { code: 'cancellation_not_allowed' } });
   });
 
   it('fixes the wallet once crediting is triggered and the disagio once paid', () => {

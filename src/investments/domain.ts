@@ -151,15 +151,36 @@ export function decideInvestorCancellation(status: InvestmentStatus): Decision<'
   );
 }
 
+/** What the register knows about an investment when the issuer cancels it. */
+export interface CancellationFacts {
+  /** A holding received by transfer: never subscribed, so there is nothing to cancel. */
+  receivedByTransfer: boolean;
+  /** Some of its delivered units were transferred (remaining_amount < units). */
+  unitsTransferred: boolean;
+  /** A credit is on its way to the ledger (processing or unknown). */
+  creditInFlight: boolean;
+  /** A burn of its units is already on its way. */
+  burnInFlight: boolean;
+}
+
 /**
  * The issuer's cancellation with a reason. `CANCELLATION` of a delivered investment needs every
- * unit still held (none transferred) and burns them, which the ledger does (`burnAvailable`).
+ * unit still held (none transferred) and burns them first (`burn`): the status changes when the
+ * burn is booked from the ledger. An investment being credited cannot be cancelled until the
+ * credit has an outcome (the units may be on the ledger already).
  */
 export function decideIssuerCancellation(
   status: InvestmentStatus,
   reason: IssuerCancellationReason,
-  facts: { unitsTransferred: boolean; burnAvailable: boolean },
-): Decision<IssuerCancellationReason> {
+  facts: CancellationFacts,
+): Decision<{ to: IssuerCancellationReason; burn: boolean }> {
+  if (facts.receivedByTransfer) {
+    return refuse(
+      'received_by_transfer',
+      'a holding received by transfer was never subscribed and cannot be cancelled',
+    );
+  }
+  if (facts.burnInFlight) return refuse('burn_in_progress', 'this investment is being cancelled already');
   if (!canTransition(status, reason)) {
     const from: Record<IssuerCancellationReason, string> = {
       REJECTION: 'before acceptance',
@@ -172,15 +193,16 @@ export function decideIssuerCancellation(
       `${reason} is possible only ${from[reason]}; the investment is ${status}`,
     );
   }
+  if (facts.creditInFlight) {
+    return refuse('credit_in_progress', 'the investment is being credited; cancel it once the credit has an outcome');
+  }
   if (reason === 'CANCELLATION' && status === 'DELIVERED') {
     if (facts.unitsTransferred) {
       return refuse('units_transferred', 'some units of this investment were transferred; it cannot be cancelled');
     }
-    if (!facts.burnAvailable) {
-      return refuse('burn_not_available', 'burning delivered units is not available on this deployment yet');
-    }
+    return ok({ to: reason, burn: true });
   }
-  return ok(reason);
+  return ok({ to: reason, burn: false });
 }
 
 /** The wallet may change until crediting has been triggered (spec §7). */

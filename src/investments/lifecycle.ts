@@ -25,6 +25,7 @@ export type InvestmentChanges = Partial<
     | 'cancellation_reason'
     | 'accrued_interest_at_acceptance'
     | 'remaining_amount'
+    | 'ledger_block'
   >
 >;
 

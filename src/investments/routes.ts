@@ -63,6 +63,10 @@ const Investment = Type.Object({
   accrued_interest: Money,
   payment_total: Money,
   remaining_amount: Type.Integer(),
+  origin: Type.Union([Type.Literal('SUBSCRIPTION'), Type.Literal('TRANSFER')], {
+    description: '`TRANSFER`: a holding received by a transfer (`transfer_id`), never signed, accepted or paid.',
+  }),
+  transfer_id: nullable(Uuid),
   wallet: nullable(Uuid),
   signed_at: nullable(DateTime),
   accepted_at: nullable(DateTime),
@@ -207,9 +211,11 @@ export async function registerInvestmentRoutes(
         schema: {
           tags,
           summary: 'Cancel an investment as the issuer',
+          description:
+            '`CANCELLATION` of a `DELIVERED` investment (none of its units transferred) burns its units first: 202, the investment stays `DELIVERED` with `cancellation_reason` and `cancellation_date` noted, and becomes `CANCELLATION` (with a `CANCELLATION` registry statement) once the burn is on the ledger. Every other cancellation: 200, at once.',
           params: IdParams,
           body: Closed({ reason: Type.Enum([...ISSUER_CANCELLATION_REASONS]), cancellation_date: DateTime }),
-          response: { 200: Investment },
+          response: { 200: Investment, 202: Investment },
         },
       },
       async (request, reply) =>

@@ -5,9 +5,11 @@ import { uuidv7 } from '../db/ids.ts';
 import { getDocumentFor } from '../documents/service.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
+import { WithStatus } from '../http/idempotency.ts';
 import type { DayCountConvention } from '../interest/day-count.ts';
 import type { InterestFrequency } from '../interest/schedule.ts';
 import { findInvestorWallet } from '../investors/service.ts';
+import { requestBurn } from '../ledger/burns.ts';
 import { Money, MoneyError, type MoneyJson } from '../money/money.ts';
 import {
   amountsOf,
@@ -60,7 +62,7 @@ function moneyIn(fields: FieldErrorCollector, name: string, value: MoneyJson | u
 }
 
 /** Crockford base32 without look-alikes: a payment reference a person can type. */
-function paymentReference(): string {
+export function paymentReference(): string {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   const bytes = randomBytes(10);
   return `KTR-${Array.from(bytes, (b) => alphabet[b % 32]).join('')}`;
@@ -162,6 +164,8 @@ function view(row: InvestmentRow, terms: Terms, ctx: ViewContext) {
     accrued_interest: amounts.accrued_interest.toJSON(),
     payment_total: amounts.payment_total.toJSON(),
     remaining_amount: Number(row.remaining_amount),
+    origin: row.origin,
+    transfer_id: row.transfer_id,
     wallet: row.wallet_id,
     signed_at: row.signed_at,
     accepted_at: row.accepted_at,
@@ -171,15 +175,17 @@ function view(row: InvestmentRow, terms: Terms, ctx: ViewContext) {
     cancellation_date: row.cancellation_date,
     cancellation_reason: row.cancellation_reason,
     start_url: row.subscription_token ? `${ctx.baseUrl}/subscribe/${row.subscription_token}` : null,
-    payment_details: bank?.iban
-      ? {
-          iban: bank.iban,
-          account_holder: bank.account_holder ?? null,
-          reference: row.payment_reference,
-          amount: amounts.payment_total.toJSON(),
-          due_date: dueDate(row.accepted_at, terms.payment_deadline),
-        }
-      : null,
+    // A holding received by transfer was paid for outside the register.
+    payment_details:
+      bank?.iban && row.origin === 'SUBSCRIPTION'
+        ? {
+            iban: bank.iban,
+            account_holder: bank.account_holder ?? null,
+            reference: row.payment_reference,
+            amount: amounts.payment_total.toJSON(),
+            due_date: dueDate(row.accepted_at, terms.payment_deadline),
+          }
+        : null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -576,16 +582,27 @@ export async function cancelByIssuer(
   ctx: ViewContext,
 ) {
   const row = await loadInvestment(trx, { kind: 'issuer', issuerId }, id, true);
-  const to = refuseUnless(
+  const inFlight = async (table: 'credits' | 'burns') =>
+    (await trx
+      .selectFrom(table)
+      .select('id')
+      .where('investment_id', '=', row.id)
+      .where('status', 'in', ['processing', 'unknown'])
+      .executeTakeFirst()) !== undefined;
+  const decision = refuseUnless(
     decideIssuerCancellation(row.status as InvestmentStatus, reason, {
+      receivedByTransfer: row.origin === 'TRANSFER',
       unitsTransferred: row.remaining_amount < row.units && row.status === 'DELIVERED',
-      // Burning delivered units comes with the ledger.
-      burnAvailable: false,
+      creditInFlight: await inFlight('credits'),
+      burnInFlight: await inFlight('burns'),
     }),
   );
-  const changed = await changeStatus(trx, row, to, cancellationDate, {
+  // Delivered units leave the ledger first; the status follows when the burn is booked.
+  if (decision.burn)
+    return new WithStatus(202, await investmentView(trx, await requestBurn(trx, row, cancellationDate), ctx));
+  const changed = await changeStatus(trx, row, decision.to, cancellationDate, {
     cancellation_date: cancellationDate,
-    cancellation_reason: to,
+    cancellation_reason: decision.to,
   });
   return investmentView(trx, changed, ctx);
 }
@@ -633,6 +650,8 @@ export async function fundingInformation(db: Db, platformId: string, productId: 
     ])
     .where('campaign_id', '=', campaignId)
     .where('status', 'in', LIVE)
+    // Holdings received by transfer carry their source's campaign but raised nothing in it.
+    .where('origin', '=', 'SUBSCRIPTION')
     .groupBy(['status', 'signed_at'])
     .execute();
   const sum = (statuses: string[], signedOnly = false) =>

@@ -4,6 +4,7 @@ import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { conflict, FieldErrorCollector, notFound } from '../http/errors.ts';
 import { advanceInvestments } from '../investments/lifecycle.ts';
+import { scheduleLedgerOperations } from '../ledger/schedule.ts';
 import type { BankAccountBlock, LegalPersonBlock, NaturalPersonBlock } from '../parties/domain.ts';
 import { checkPersonBlocks } from '../parties/service.ts';
 import { normalizeIban } from '../validation/iban.ts';
@@ -304,6 +305,8 @@ async function insertWallet(trx: Trx, investorId: string, wallet: NewWallet): Pr
     .returningAll()
     .executeTakeFirst();
   if (!row) throw addressTaken();
+  // Every receiving wallet is registered on the token contracts by the registrar's job.
+  if (row.receiving_enabled) await scheduleLedgerOperations(trx);
   return row;
 }
 

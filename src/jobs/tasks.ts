@@ -3,7 +3,8 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { purgeIdempotencyKeys } from '../http/idempotency.ts';
 import { connectLedger, type Ledger } from '../ledger/chain.ts';
-import { processCredits } from '../ledger/credits.ts';
+import { indexLedger } from '../ledger/indexer.ts';
+import { processLedgerOperations } from '../ledger/operations.ts';
 import { sendEmail } from '../notifications/sender.ts';
 import { annualRunYear, registerKeeperOf } from '../registry/domain.ts';
 import { issueAnnualStatements } from '../registry/service.ts';
@@ -23,10 +24,33 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
     return ledger;
   };
   return {
-    process_credits: async (_payload, helpers) => {
+    ledger_operations: async (_payload, helpers) => {
       // Another worker holds the registrar key: come back in a second.
-      if ((await processCredits(db, await ledgerOnce())) === 'busy') {
-        await helpers.addJob('process_credits', {}, { runAt: new Date(Date.now() + 1000) });
+      if ((await processLedgerOperations(db, await ledgerOnce())) === 'busy') {
+        await helpers.addJob('ledger_operations', {}, { runAt: new Date(Date.now() + 1000) });
+        return;
+      }
+      // What was just mined is booked without waiting for the next poll.
+      await helpers.addJob('index_ledger', {}, { jobKey: 'index_ledger_now' });
+    },
+    index_ledger: async (_payload, helpers) => {
+      try {
+        const report = await indexLedger(db, await ledgerOnce(), {
+          confirmations: config.chainConfirmations,
+          keeper: registerKeeperOf(config),
+        });
+        for (const h of report?.halted ?? [])
+          helpers.logger.error(`ledger indexing halted for product ${h.product_id}: ${h.reason}`);
+      } finally {
+        // The indexer polls: one next look is always queued (its key keeps it to one).
+        await helpers.addJob(
+          'index_ledger',
+          {},
+          {
+            jobKey: 'index_ledger_poll',
+            runAt: new Date(Date.now() + config.ledgerPollMs),
+          },
+        );
       }
     },
     purge_idempotency_keys: async () => {

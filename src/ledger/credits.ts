@@ -13,18 +13,12 @@ import { uuidv7 } from '../db/ids.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { conflict, invalidField, notFound } from '../http/errors.ts';
 import { changeStatus } from '../investments/lifecycle.ts';
-import { enqueueJob } from '../jobs/queue.ts';
 import { issueStatement } from '../registry/service.ts';
 import type { Ledger } from './chain.ts';
 import { BATCH_MINT_MAX_RECIPIENTS, operationId, securityTokenAbi, securityTokenBytecode } from './contract.ts';
-import {
-  asSoleSigner,
-  broadcastAndWait,
-  type ChainTx,
-  OutcomeUnknown,
-  settleStoredTransactions,
-  signAndStore,
-} from './signer.ts';
+import { registerRecipients } from './registrations.ts';
+import { scheduleLedgerOperations } from './schedule.ts';
+import { broadcastAndWait, type ChainTx, OutcomeUnknown, signAndStore } from './signer.ts';
 
 type CreditRow = {
   id: string;
@@ -110,7 +104,7 @@ export async function requestCredit(trx: Trx, platformId: string, investmentId: 
     .set({ credit_requested_at: sql<string>`now()`, updated_at: sql<string>`now()` })
     .where('id', '=', investment.id)
     .execute();
-  await enqueueJob(trx, 'process_credits', {}, { jobKey: 'process_credits' });
+  await scheduleLedgerOperations(trx);
   return creditView((await creditsWithHash(trx).where('credits.id', '=', id).executeTakeFirstOrThrow()) as CreditRow);
 }
 
@@ -160,9 +154,16 @@ async function succeed(db: Db, ledger: Ledger, creditIds: string[]): Promise<voi
         .executeTakeFirstOrThrow();
       if (investment.status === 'PAID') {
         const now = new Date().toISOString();
+        const mined = await trx
+          .selectFrom('chain_transactions')
+          .select('block_number')
+          .where('id', '=', credit.chain_transaction_id!)
+          .executeTakeFirstOrThrow();
         await changeStatus(trx, investment, 'DELIVERED', now, {
           delivered_at: now,
           remaining_amount: investment.units,
+          // Its place in the wallet's first-in first-out order.
+          ledger_block: mined.block_number,
         });
         const { transaction_hash } = await creditsWithHash(trx).where('credits.id', '=', id).executeTakeFirstOrThrow();
         await issueStatement(trx, investment.id, 'ISSUANCE', {
@@ -189,7 +190,7 @@ async function mark(db: Db, creditIds: string[], status: 'failed' | 'unknown', e
   });
 }
 
-async function operationUsed(ledger: Ledger, contract: Hex, opId: Hex): Promise<boolean> {
+export async function operationUsed(ledger: Ledger, contract: Hex, opId: Hex): Promise<boolean> {
   return ledger.client.readContract({
     address: contract,
     abi: securityTokenAbi,
@@ -202,7 +203,7 @@ async function operationUsed(ledger: Ledger, contract: Hex, opId: Hex): Promise<
  * Resolves a transaction's credits from the ledger after its outcome became clear (or was lost):
  * an operation id that the contract has used was minted; the others go back to be batched again.
  */
-async function resolveFromLedger(db: Db, ledger: Ledger, tx: ChainTx): Promise<void> {
+export async function resolveCreditsOf(db: Db, ledger: Ledger, tx: ChainTx): Promise<void> {
   const credits = await db
     .selectFrom('credits')
     .innerJoin('products', 'products.id', 'credits.product_id')
@@ -233,7 +234,7 @@ async function resolveFromLedger(db: Db, ledger: Ledger, tx: ChainTx): Promise<v
 }
 
 /** Deploys the token of every product that has none yet. */
-async function deployTokens(db: Db, ledger: Ledger): Promise<void> {
+export async function deployTokens(db: Db, ledger: Ledger): Promise<void> {
   const products = await db
     .selectFrom('products')
     .select(['id', 'name', 'asset_code'])
@@ -267,102 +268,58 @@ async function recordDeployment(db: Db, ledger: Ledger, productId: string, tx: C
     .execute();
 }
 
-/** Registers on the product's token the recipients it does not know yet. */
-async function registerRecipients(db: Db, ledger: Ledger, productId: string, contract: Hex, addresses: string[]) {
-  const known = await db
-    .selectFrom('token_wallet_registrations')
-    .select('address')
-    .where('product_id', '=', productId)
-    .where('address', 'in', addresses)
-    .execute();
-  const missing = addresses.filter((a) => !known.some((k) => k.address === a));
-  if (missing.length === 0) return;
-  const data = encodeFunctionData({ abi: securityTokenAbi, functionName: 'registerWallets', args: [missing as Hex[]] });
-  const tx = await signAndStore(db, ledger, { kind: 'register_wallets', to: contract, data });
-  const mined = await broadcastAndWait(db, ledger, tx);
-  if (mined.status !== 'mined') throw new Error(`registering wallets on ${contract} reverted (${mined.hash})`);
-  await db
-    .insertInto('token_wallet_registrations')
-    .values(missing.map((address) => ({ product_id: productId, address, chain_transaction_id: mined.id })))
-    .onConflict((oc) => oc.columns(['product_id', 'address']).doNothing())
-    .execute();
-}
-
-/**
- * The `process_credits` job: as the sole writer of the registrar key, settles what a crash or a
- * time-out left open, deploys missing tokens, then mints pending credits in batches.
- */
-export async function processCredits(db: Db, ledger: Ledger): Promise<'done' | 'busy'> {
-  const result = await asSoleSigner(db, ledger, async () => {
-    await settleStoredTransactions(db, ledger);
-    const unresolved = await db
-      .selectFrom('chain_transactions')
-      .selectAll()
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('credits')
-            .select('credits.id')
-            .whereRef('credits.chain_transaction_id', '=', 'chain_transactions.id')
-            .where('credits.status', 'in', ['processing', 'unknown']),
-        ),
-      )
-      .where('status', '!=', 'signed')
+/** The `ledger_operations` step for credits: mints pending credits in batches, per product. */
+export async function mintPendingCredits(db: Db, ledger: Ledger): Promise<void> {
+  for (;;) {
+    const next = await db
+      .selectFrom('credits')
+      .innerJoin('products', 'products.id', 'credits.product_id')
+      .select(['credits.product_id', 'products.token_contract_address'])
+      .where('credits.status', '=', 'processing')
+      .where('credits.chain_transaction_id', 'is', null)
+      .where('products.token_contract_address', 'is not', null)
+      .orderBy('credits.created_at')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) return;
+    const batch = await db
+      .selectFrom('credits')
+      .select(['id', 'operation_id', 'wallet_address', 'units'])
+      .where('product_id', '=', next.product_id)
+      .where('status', '=', 'processing')
+      .where('chain_transaction_id', 'is', null)
+      .orderBy('created_at')
+      .limit(BATCH_MINT_MAX_RECIPIENTS)
       .execute();
-    for (const tx of unresolved) await resolveFromLedger(db, ledger, tx);
-    await deployTokens(db, ledger);
-    for (;;) {
-      const next = await db
-        .selectFrom('credits')
-        .innerJoin('products', 'products.id', 'credits.product_id')
-        .select(['credits.product_id', 'products.token_contract_address'])
-        .where('credits.status', '=', 'processing')
-        .where('credits.chain_transaction_id', 'is', null)
-        .where('products.token_contract_address', 'is not', null)
-        .orderBy('credits.created_at')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) return;
-      const batch = await db
-        .selectFrom('credits')
-        .select(['id', 'operation_id', 'wallet_address', 'units'])
-        .where('product_id', '=', next.product_id)
-        .where('status', '=', 'processing')
-        .where('chain_transaction_id', 'is', null)
-        .orderBy('created_at')
-        .limit(BATCH_MINT_MAX_RECIPIENTS)
+    const contract = next.token_contract_address as Hex;
+    await registerRecipients(db, ledger, next.product_id, contract, [...new Set(batch.map((c) => c.wallet_address))]);
+    const data = encodeFunctionData({
+      abi: securityTokenAbi,
+      functionName: 'batchMint',
+      args: [
+        batch.map((c) => c.wallet_address as Hex),
+        batch.map((c) => c.units),
+        batch.map((c) => c.operation_id as Hex),
+      ],
+    });
+    const ids = batch.map((c) => c.id);
+    // The credits are tied to the stored transaction in the transaction that stores it.
+    const tx = await signAndStore(db, ledger, { kind: 'batch_mint', to: contract, data }, async (trx, stored) => {
+      await trx
+        .updateTable('credits')
+        .set({ chain_transaction_id: stored.id, updated_at: sql<string>`now()` })
+        .where('id', 'in', ids)
         .execute();
-      const contract = next.token_contract_address as Hex;
-      await registerRecipients(db, ledger, next.product_id, contract, [...new Set(batch.map((c) => c.wallet_address))]);
-      const data = encodeFunctionData({
-        abi: securityTokenAbi,
-        functionName: 'batchMint',
-        args: [
-          batch.map((c) => c.wallet_address as Hex),
-          batch.map((c) => c.units),
-          batch.map((c) => c.operation_id as Hex),
-        ],
-      });
-      const ids = batch.map((c) => c.id);
-      // The credits are tied to the stored transaction in the transaction that stores it.
-      const tx = await signAndStore(db, ledger, { kind: 'batch_mint', to: contract, data }, async (trx, stored) => {
-        await trx
-          .updateTable('credits')
-          .set({ chain_transaction_id: stored.id, updated_at: sql<string>`now()` })
-          .where('id', 'in', ids)
-          .execute();
-      });
-      let settled: ChainTx;
-      try {
-        settled = await broadcastAndWait(db, ledger, tx);
-      } catch (error) {
-        if (!(error instanceof OutcomeUnknown)) throw error;
-        await mark(db, ids, 'unknown', error.message);
-        throw error;
-      }
-      if (settled.status === 'mined') await succeed(db, ledger, ids);
-      else await resolveFromLedger(db, ledger, settled);
+    });
+    let settled: ChainTx;
+    try {
+      settled = await broadcastAndWait(db, ledger, tx);
+    } catch (error) {
+      if (!(error instanceof OutcomeUnknown)) throw error;
+      await mark(db, ids, 'unknown', error.message);
+      throw error;
     }
-  });
-  return result ? 'done' : 'busy';
+    if (settled.status === 'mined') await succeed(db, ledger, ids);
+    else await resolveCreditsOf(db, ledger, settled);
+  }
 }

@@ -2,10 +2,11 @@
  * Invariant 4: for every product, tokens on the ledger = Σ remaining_amount of its investments,
  * and every holder's balance = what the register says it holds.
  */
-import type { Hex } from 'viem';
+import { getAbiItem, getAddress, type Hex, zeroAddress } from 'viem';
 import type { Db } from '../db/database.ts';
 import type { Ledger } from './chain.ts';
 import { securityTokenAbi } from './contract.ts';
+import { LOG_RANGE } from './indexer.ts';
 
 export interface ProductReconciliation {
   product_id: string;
@@ -14,7 +15,26 @@ export interface ProductReconciliation {
   ledger_supply: string;
   register_total: string;
   holders: { address: string; ledger_balance: string; register_balance: string }[];
+  /** The indexer's cursor: the last block booked, and why it stopped if it did. */
+  indexed_block: string | null;
+  indexing_halted: string | null;
   differences: string[];
+}
+
+/**
+ * Every address that ever received units of the token, read from the ledger's Transfer logs (not
+ * from the indexer: this is the check of what the indexer booked).
+ */
+async function ledgerRecipients(ledger: Ledger, contract: Hex, fromBlock: bigint): Promise<Set<string>> {
+  const event = getAbiItem({ abi: securityTokenAbi, name: 'Transfer' });
+  const head = await ledger.client.getBlockNumber({ cacheTime: 0 });
+  const recipients = new Set<string>();
+  for (let from = fromBlock; from <= head; from += LOG_RANGE) {
+    const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
+    const logs = await ledger.client.getLogs({ address: contract, event, fromBlock: from, toBlock: to, strict: true });
+    for (const log of logs) if (log.args.to !== zeroAddress) recipients.add(log.args.to.toLowerCase());
+  }
+  return recipients;
 }
 
 export async function reconcile(db: Db, ledger: Ledger): Promise<ProductReconciliation[]> {
@@ -45,6 +65,23 @@ export async function reconcile(db: Db, ledger: Ledger): Promise<ProductReconcil
     const registerTotal = holdings.reduce((a, h) => a + BigInt(h.held), 0n);
     const differences: string[] = [];
     if (supply !== registerTotal) differences.push(`supply ${supply} on the ledger, ${registerTotal} in the register`);
+    const deployment = await db
+      .selectFrom('chain_transactions')
+      .select('block_number')
+      .where('kind', '=', `deploy_token:${product.id}`)
+      .where('status', '=', 'mined')
+      .executeTakeFirst();
+    // Holders the register does not know (units that arrived by a transfer not booked yet) too.
+    const known = new Set(holdings.map((h) => h.address.toLowerCase()));
+    for (const address of await ledgerRecipients(ledger, contract, deployment?.block_number ?? 0n)) {
+      if (!known.has(address)) holdings.push({ address: getAddress(address), held: '0' });
+    }
+    const cursor = await db
+      .selectFrom('ledger_cursors')
+      .select(['block_number', 'halted'])
+      .where('product_id', '=', product.id)
+      .executeTakeFirst();
+    if (cursor?.halted) differences.push(`indexing stopped: ${cursor.halted}`);
     const holders = [];
     for (const h of holdings) {
       const balance = await ledger.client.readContract({
@@ -55,6 +92,8 @@ export async function reconcile(db: Db, ledger: Ledger): Promise<ProductReconcil
       });
       if (balance !== BigInt(h.held))
         differences.push(`${h.address}: ${balance} on the ledger, ${h.held} in the register`);
+      // An address that once held and now holds nothing on both sides is no holder.
+      if (balance === 0n && BigInt(h.held) === 0n) continue;
       holders.push({ address: h.address, ledger_balance: balance.toString(), register_balance: String(h.held) });
     }
     report.push({
@@ -64,6 +103,8 @@ export async function reconcile(db: Db, ledger: Ledger): Promise<ProductReconcil
       ledger_supply: supply.toString(),
       register_total: registerTotal.toString(),
       holders,
+      indexed_block: cursor ? cursor.block_number.toString() : null,
+      indexing_halted: cursor?.halted ?? null,
       differences,
     });
   }

@@ -1,13 +1,15 @@
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { App, AppContext } from '../http/app.ts';
 import { principalOf } from '../http/auth.ts';
 import { notFound } from '../http/errors.ts';
 import { mutate } from '../http/idempotency.ts';
 import { PageOf, PageQuery, paginate } from '../http/pagination.ts';
-import { Closed, DateTime, IdParams, nullable, Uuid } from '../http/schemas.ts';
-import { platformScope } from '../http/visibility.ts';
-import { requireInvestment } from '../investments/service.ts';
+import { Address, Closed, DateTime, IdParams, nullable, Units, Uuid } from '../http/schemas.ts';
+import { issuerScope, platformScope } from '../http/visibility.ts';
+import { type InvestmentViewer, requireInvestment } from '../investments/service.ts';
 import { creditsWithHash, creditView, requestCredit } from './credits.ts';
+import { readTransfer, requestTransfer, transferHash, transferView, visibleTransfers } from './transfers.ts';
 
 const Credit = Type.Object({
   id: Uuid,
@@ -83,6 +85,88 @@ export async function registerLedgerRoutes(app: App, ctx: AppContext): Promise<v
         .executeTakeFirst();
       if (!row) throw notFound('credit');
       return creditView(row);
+    },
+  );
+}
+
+const Transfer = Type.Object({
+  id: Uuid,
+  product_id: Uuid,
+  source: Type.Enum(['api', 'ledger'], {
+    description: "`api`: requested with POST /transfers/; `ledger`: a holder's own transfer found on the ledger",
+  }),
+  from_address: Type.String(),
+  to_address: Type.String(),
+  units: Type.Integer(),
+  status: Type.Enum(['processing', 'failed', 'succeeded', 'unknown']),
+  transaction_hash: nullable(Type.String()),
+  error: nullable(Type.String()),
+  created_at: DateTime,
+  updated_at: DateTime,
+});
+
+/**
+ * Transfers (spec §10): platforms request them and see those to and from their investors' wallets;
+ * issuers see those of their products.
+ */
+export async function registerTransferRoutes(app: App, ctx: AppContext, surface: 'issuer' | 'distributor') {
+  const { db, config } = ctx;
+  const tags = ['Transfers'];
+  const viewerOf = (request: FastifyRequest): InvestmentViewer =>
+    surface === 'distributor'
+      ? { kind: 'platform', platformId: platformScope(principalOf(request)) }
+      : { kind: 'issuer', issuerId: issuerScope(principalOf(request)) };
+  if (surface === 'distributor') {
+    app.post(
+      '/transfers/',
+      {
+        config: { scope: 'investments:write' },
+        schema: {
+          tags,
+          summary: "Move units of a product from an investor's wallet to another investor's wallet (a task)",
+          description:
+            "The registrar moves the units on the ledger. The task is `processing` until the transfer is booked from the ledger (`succeeded`: the sender's investments give their units first-in first-out, the receiver gets a holding, both get registry statements); `failed` when the ledger refuses it.",
+          body: Closed({
+            product_id: Uuid,
+            from_wallet: Type.String({ format: 'uuid', description: 'a wallet of one of your investors' }),
+            to_address: Address,
+            units: Units,
+          }),
+          response: { 202: Transfer },
+        },
+      },
+      async (request, reply) =>
+        mutate(db, request, reply, { status: 202 }, (trx) =>
+          requestTransfer(trx, platformScope(principalOf(request)), request.body),
+        ),
+    );
+  }
+  app.get(
+    '/transfers/',
+    {
+      config: { scope: 'investments:read' },
+      schema: {
+        tags,
+        summary: 'Transfers you may see',
+        querystring: Closed(PageQuery),
+        response: { 200: PageOf(Transfer) },
+      },
+    },
+    async (request) =>
+      paginate(request, config.publicUrl, visibleTransfers(db, viewerOf(request)), 'transfers', transferView, (q) =>
+        q.select(transferHash.as('transaction_hash')),
+      ),
+  );
+  app.get(
+    '/transfers/:id/',
+    {
+      config: { scope: 'investments:read' },
+      schema: { tags, summary: 'Read a transfer', params: IdParams, response: { 200: Transfer } },
+    },
+    async (request) => {
+      const transfer = await readTransfer(db, viewerOf(request), request.params.id);
+      if (!transfer) throw notFound('transfer');
+      return transfer;
     },
   );
 }

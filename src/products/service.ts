@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
-import { enqueueJob } from '../jobs/queue.ts';
+import { scheduleLedgerOperations } from '../ledger/schedule.ts';
 import type { MoneyJson } from '../money/money.ts';
 import { isAllowed } from '../parties/service.ts';
 import {
@@ -78,7 +78,7 @@ export async function createProduct(trx: Trx, scope: string | null, input: Produ
       .returningAll()
       .executeTakeFirstOrThrow();
     // Its token contract is deployed by the workers (the registrar's transactions run in one job).
-    await enqueueJob(trx, 'process_credits', {}, { jobKey: 'process_credits' });
+    await scheduleLedgerOperations(trx);
     return productView(row);
   } catch (error) {
     if (uniqueViolation(error, 'products_isin')) throw conflict('isin_taken', 'another product has this ISIN');

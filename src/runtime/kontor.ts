@@ -7,6 +7,7 @@ import { type App, buildApp } from '../http/app.ts';
 import { tokenSigningKey } from '../http/auth.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 import { CRONTAB, taskList } from '../jobs/tasks.ts';
+import { scheduleIndexing, scheduleLedgerOperations } from '../ledger/schedule.ts';
 import { type ChainHandle, openChain } from './anvil.ts';
 import { type DatabaseHandle, openDatabase } from './postgres.ts';
 
@@ -121,7 +122,8 @@ export async function startKontor(
           { window_hours: 48 },
           { jobKey: 'recover_webhook_deliveries' },
         );
-        await enqueueJob(trx, 'process_credits', {}, { jobKey: 'process_credits' });
+        await scheduleLedgerOperations(trx);
+        await scheduleIndexing(trx);
       });
       // The workers have their own pool: stopping them releases their LISTEN connection cleanly.
       runner = await run({
