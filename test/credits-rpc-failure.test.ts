@@ -1,6 +1,7 @@
 /**
  * An RPC that fails after broadcast: a proxy in front of anvil forwards eth_sendRawTransaction but
- * drops the answer. The credit becomes `unknown`, then `succeeded` from the ledger — never minted twice.
+ * drops the answer. The credit becomes `unknown`, then `succeeded` from the ledger — never minted twice;
+ * the same for a transfer (never moved twice).
  */
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,12 +12,14 @@ import { ANVIL_DEV_KEY } from '../src/ledger/chain.ts';
 import { securityTokenAbi } from '../src/ledger/contract.ts';
 import { type ChainHandle, startEmbeddedChain } from '../src/runtime/anvil.ts';
 import {
+  createInvestor,
   createTenant,
   DISTRIBUTOR,
   deployedToken,
   identify,
   investorWithWallet,
   listedProduct,
+  newAddress,
   startWorkingServer,
   type Tenant,
   uploadPdf,
@@ -30,7 +33,9 @@ let server: WorkingServer;
 let t: Tenant;
 /** While set, the answer to the next eth_sendRawTransaction is dropped (the request still goes through). */
 let dropMints = 0;
+let dropTransfers = 0;
 const BATCH_MINT = toFunctionSelector('batchMint(address[],uint256[],bytes32[])').slice(2);
+const FORCED_TRANSFER = toFunctionSelector('forcedTransfer(address,address,uint256,bytes32)').slice(2);
 let dropped = 0;
 
 beforeAll(async () => {
@@ -46,9 +51,12 @@ beforeAll(async () => {
         body,
       });
       const text = await upstream.text();
-      const isMint = body.includes('eth_sendRawTransaction') && body.includes(BATCH_MINT) && dropMints > 0;
-      if (isMint) {
-        dropMints -= 1;
+      const send = body.includes('eth_sendRawTransaction');
+      const isMint = send && body.includes(BATCH_MINT) && dropMints > 0;
+      const isTransfer = send && body.includes(FORCED_TRANSFER) && dropTransfers > 0;
+      if (isMint || isTransfer) {
+        if (isMint) dropMints -= 1;
+        else dropTransfers -= 1;
         dropped += 1;
         // The transaction reached the node; the caller never hears of it.
         req.socket.destroy();
@@ -70,7 +78,7 @@ afterAll(async () => {
 });
 
 describe('an RPC answer lost after broadcast', () => {
-  it('makes the credit unknown, then succeeded from the ledger, without a second mint', async () => {
+  it('makes the credit (and a transfer) unknown, then succeeded from the ledger, without a second mint or move', async () => {
     const { product, campaign } = await listedProduct(t, { asset_code: 'LOST' });
     const token = (await deployedToken(t, product.id)).contract_address as Hex;
     const address = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359';
@@ -121,5 +129,31 @@ describe('an RPC answer lost after broadcast', () => {
       .execute();
     expect(mints).toEqual([{ status: 'mined' }]);
     expect((await t.distributor.get(`${DISTRIBUTOR}/investments/${created.body.id}/`)).body.status).toBe('DELIVERED');
+
+    // A transfer whose broadcast answer is lost: resolved from the ledger, units moved once.
+    const receiver = newAddress();
+    await createInvestor(t.distributor, { address: receiver, kyc: true });
+    dropTransfers = 1;
+    const transfer = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, {
+      product_id: product.id,
+      from_wallet: walletId,
+      to_address: receiver,
+      units: 2,
+    });
+    expect(transfer.status, transfer.text).toBe(202);
+    const read = async () => (await t.distributor.get(`${DISTRIBUTOR}/transfers/${transfer.body.id}/`)).body;
+    await waitFor(async () => (await read()).status === 'succeeded', 60_000, 'transfer');
+    expect(dropped).toBe(2);
+    expect((await read()).error).toBeNull();
+    const balance = (a: string) =>
+      client.readContract({ address: token, abi: securityTokenAbi, functionName: 'balanceOf', args: [a as Hex] });
+    expect([await balance(address), await balance(receiver)]).toEqual([3n, 2n]);
+    const forced = await server.db
+      .selectFrom('chain_transactions')
+      .select(['status'])
+      .where('kind', '=', 'forced_transfer')
+      .execute();
+    expect(forced).toEqual([{ status: 'mined' }]);
+    expect((await t.distributor.get(`${DISTRIBUTOR}/investments/${created.body.id}/`)).body.remaining_amount).toBe(3);
   });
 });

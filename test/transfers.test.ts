@@ -80,6 +80,38 @@ let first: string;
 let second: string;
 let senderWallet: string;
 
+describe('wallet registration on the token', () => {
+  it('registers every wallet with receiving_enabled by a job, and one switched on later', async () => {
+    const isRegistered = (address: string) =>
+      chain.readContract({
+        address: contract,
+        abi: securityTokenAbi,
+        functionName: 'isRegistered',
+        args: [address as Hex],
+      });
+    const receiving = newAddress();
+    await createInvestor(t.distributor, { address: receiving });
+    await waitFor(async () => isRegistered(receiving), 30_000, 'registration');
+    const investor = await createInvestor(t.distributor);
+    const notReceiving = newAddress();
+    const wallet = await t.distributor.post(`${DISTRIBUTOR}/investors/${investor}/wallets/eth-generic/`, {
+      address: notReceiving,
+      receiving_enabled: false,
+    });
+    expect(wallet.status, wallet.text).toBe(201);
+    // A later wallet with receiving_enabled is registered: the job has run past the one without.
+    const later = newAddress();
+    await createInvestor(t.distributor, { address: later });
+    await waitFor(async () => isRegistered(later), 30_000, 'registration');
+    expect(await isRegistered(notReceiving)).toBe(false);
+    const switched = await t.distributor.patch(`${DISTRIBUTOR}/investors/${investor}/wallets/${wallet.body.id}/`, {
+      receiving_enabled: true,
+    });
+    expect(switched.status, switched.text).toBe(200);
+    await waitFor(async () => isRegistered(notReceiving), 30_000, 'registration once switched on');
+  });
+});
+
 describe('a transfer through the API', () => {
   it('moves units first-in first-out to another platform’s investor, with statements on both sides', async () => {
     const senderAddress = newAddress();
@@ -454,5 +486,55 @@ describe('a reorganisation deeper than the confirmation depth', () => {
     expect(report!.differences.join('\n')).toContain('indexing stopped');
     // The register keeps what it booked (the transfer that is gone) until a person decides.
     expect((await investment(t.distributor, investmentId)).remaining_amount).toBe(1);
+  });
+});
+
+describe('the confirmation depth', () => {
+  it('books a transfer only once its block is CHAIN_CONFIRMATIONS deep', async () => {
+    const deep = await startWorkingServer({ chainConfirmations: 3, ledgerPollMs: 100 });
+    try {
+      const d = await createTenant(deep);
+      const listed = await listedProduct(d, { asset_code: 'DEEP' });
+      await deployedToken(d, listed.product.id);
+      const { investmentId, walletId } = await paidInvestment(d.distributor, listed.campaign.id, { units: 4 });
+      await deliver(d.distributor, investmentId);
+      const to = newAddress();
+      await createInvestor(d.distributor, { address: to, kyc: true });
+      const requested = await d.distributor.post(`${DISTRIBUTOR}/transfers/`, {
+        product_id: listed.product.id,
+        from_wallet: walletId,
+        to_address: to,
+        units: 1,
+      });
+      expect(requested.status, requested.text).toBe(202);
+      const read = async () => (await d.distributor.get(`${DISTRIBUTOR}/transfers/${requested.body.id}/`)).body;
+      await waitFor(async () => (await read()).transaction_hash !== null, 30_000, 'signed');
+      const client = createPublicClient({ transport: http(deep.kontor.chain.rpcUrl) });
+      const receipt = await client.waitForTransactionReceipt({ hash: (await read()).transaction_hash });
+
+      // Two blocks on top: the indexer reads up to three below the head, which is before the transfer.
+      const testClient = createTestClient({ mode: 'anvil', transport: http(deep.kontor.chain.rpcUrl) });
+      await testClient.mine({ blocks: 2 });
+      const head = await client.getBlockNumber({ cacheTime: 0 });
+      expect(head - 3n).toBeLessThan(receipt.blockNumber);
+      const cursor = async () =>
+        (
+          await deep.db
+            .selectFrom('ledger_cursors')
+            .select('block_number')
+            .where('product_id', '=', listed.product.id)
+            .executeTakeFirst()
+        )?.block_number;
+      await waitFor(async () => (await cursor()) === head - 3n, 30_000, 'the indexer at the safe head');
+      expect((await read()).status).toBe('processing');
+      expect((await investment(d.distributor, investmentId)).remaining_amount).toBe(4);
+
+      // One more block and it is deep enough.
+      await testClient.mine({ blocks: 1 });
+      await waitFor(async () => (await read()).status === 'succeeded', 30_000, 'booked');
+      expect((await investment(d.distributor, investmentId)).remaining_amount).toBe(3);
+    } finally {
+      await deep.close();
+    }
   });
 });

@@ -405,5 +405,6 @@ export async function updateWallet(
     .where('id', '=', walletId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  if (row.receiving_enabled) await scheduleLedgerOperations(trx);
   return walletView(row);
 }
