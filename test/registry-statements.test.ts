@@ -264,17 +264,41 @@ describe('the ANNUAL statements', () => {
     };
     // Nothing was delivered before this year began.
     expect(await run()).toEqual({ year: lastYear, issued: 0 });
+    // Delivered (and its ISSUANCE stated) last June; all its units left this year. The statement of
+    // last year states what was held on 31 December.
+    const id = deliveredIds[0]!;
     await database.db
       .updateTable('investments')
-      .set({ delivered_at: `${lastYear}-06-30T12:00:00Z` })
-      .where('id', '=', deliveredIds[0]!)
+      .set({ delivered_at: `${lastYear}-06-30T12:00:00Z`, remaining_amount: 0n })
+      .where('id', '=', id)
       .execute();
-    expect(await run()).toEqual({ year: lastYear, issued: 1 });
-    expect(await run()).toEqual({ year: lastYear, issued: 0 });
-    const reasons = (await statements(t.distributor, DISTRIBUTOR, deliveredIds[0]!)).body.results.map(
-      (s: { reason: string }) => s.reason,
+    await database.db
+      .updateTable('registry_statements')
+      .set({ created_at: `${lastYear}-06-30T12:00:00Z` })
+      .where('investment_id', '=', id)
+      .where('reason', '=', 'ISSUANCE')
+      .execute();
+    const before = new Set(
+      (await statements(t.distributor, DISTRIBUTOR, id)).body.results.map((s: { id: string }) => s.id),
     );
-    expect(reasons).toEqual(['ISSUANCE', 'ANNUAL', 'ANNUAL']);
+    try {
+      expect(await run()).toEqual({ year: lastYear, issued: 1 });
+      expect(await run()).toEqual({ year: lastYear, issued: 0 });
+    } finally {
+      await database.db.updateTable('investments').set({ remaining_amount: 7n }).where('id', '=', id).execute();
+    }
+    const listed = (await statements(t.distributor, DISTRIBUTOR, id)).body.results;
+    expect(listed.map((s: { reason: string }) => s.reason)).toEqual(['ISSUANCE', 'ANNUAL', 'ANNUAL']);
+    const annual = listed.find((s: { id: string }) => !before.has(s.id));
+    expect(annual).toMatchObject({ units: 7, remaining_amount: 7 });
+    const pdf = await download(
+      t.distributor,
+      `${DISTRIBUTOR}/investments/${id}/registry-statements/${annual.id}/content/`,
+    );
+    // The long label wraps onto a second line.
+    expect(pdfLines(pdf.body).join(' ')).toContain(
+      `Bestand am 31.12.${lastYear} / Units held on  31 December ${lastYear} 7 Stück / units`,
+    );
 
     const human = await runCli(['admin', 'statements', 'annual', '--year', String(lastYear)], env);
     expect(human.stdout).toContain(`0 annual registry statements issued for ${lastYear}`);

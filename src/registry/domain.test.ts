@@ -93,7 +93,8 @@ describe('the text of a registry statement', () => {
     );
     expect(r.get('Anlass / Reason')).toBe('Jahresauszug / Annual statement 2026');
     expect(r.has('Eingetragen / Entered')).toBe(false);
-    expect(r.get('Bestand / Units held')).toBe('5 Stück / units');
+    expect(r.get('Bestand am 31.12.2026 / Units held on 31 December 2026')).toBe('5 Stück / units');
+    expect(r.has('Bestand / Units held')).toBe(false);
     expect(r.get('Transaktion / Transaction')).toBe('—');
   });
 

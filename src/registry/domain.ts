@@ -242,7 +242,9 @@ export function statementText(f: StatementFacts): StatementText {
           ...(f.holder.address ? [['Anschrift / Address', f.holder.address] as const] : []),
           ['Anleger-ID / Investor ID', f.holder.investorId],
           ...change,
-          ['Bestand / Units held', units(f.remainingAmount)],
+          f.reason === 'ANNUAL'
+            ? [`Bestand am 31.12.${f.year} / Units held on 31 December ${f.year}`, units(f.remainingAmount)]
+            : ['Bestand / Units held', units(f.remainingAmount)],
         ],
       },
       {

@@ -4,7 +4,7 @@
  * once a year for every investment still holding units (ANNUAL, at most one per year).
  */
 import { createHash } from 'node:crypto';
-import type { SelectQueryBuilder } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
@@ -65,6 +65,8 @@ export interface IssueOptions {
   transactionHash?: string | null;
   /** The units the entry concerns; by default the investment's units for ISSUANCE, else the units held. */
   units?: bigint;
+  /** The units held that the statement states; by default those held now (ANNUAL: at the year's end). */
+  remainingAmount?: bigint;
   /** The year of an ANNUAL statement (required for it, refused for any other reason). */
   year?: number;
   now?: Date;
@@ -144,8 +146,10 @@ export async function issueStatement(
   if ((reason === 'ANNUAL') !== (year !== null)) {
     throw new Error(`a year is given for ANNUAL statements and only for them (${reason}, ${year})`);
   }
-  const { row, facts } = await factsOf(trx, investmentId);
-  const units = options.units ?? (reason === 'ISSUANCE' ? row.units : row.remaining_amount);
+  const { row, facts: current } = await factsOf(trx, investmentId);
+  const remainingAmount = options.remainingAmount ?? row.remaining_amount;
+  const facts = { ...current, remainingAmount };
+  const units = options.units ?? (reason === 'ISSUANCE' ? row.units : remainingAmount);
   const id = uuidv7();
   const createdAt = (options.now ?? new Date()).toISOString();
   const transactionHash = options.transactionHash ?? null;
@@ -167,7 +171,7 @@ export async function issueStatement(
       investment_id: row.id,
       reason,
       units,
-      remaining_amount: row.remaining_amount,
+      remaining_amount: remainingAmount,
       chain_transaction_hash: transactionHash,
       year,
       content,
@@ -233,9 +237,22 @@ export async function getStatementContent(
 const ANNUAL_BATCH = 100;
 
 /**
- * The yearly run: one ANNUAL statement of `year` for every investment that was delivered before
- * the year ended and still holds units, each in its own transaction. Idempotent: an investment
- * that has its statement of that year is skipped (and the unique index settles a concurrent run).
+ * The units an investment held at a moment, from its statements: every change of
+ * `remaining_amount` issues one in the transaction that makes it, so the last one before the
+ * moment states what was held then (none: nothing was held yet).
+ */
+function heldAt(end: string) {
+  return sql<string | null>`(
+    select s.remaining_amount from registry_statements s
+     where s.investment_id = investments.id and s.reason <> 'ANNUAL' and s.created_at < ${end}::timestamptz
+     order by s.created_at desc, s.id desc limit 1)`;
+}
+
+/**
+ * The yearly run: one ANNUAL statement of `year` for every investment that held units when the
+ * year ended, stating those units (a transfer or cancellation after 31 December does not change
+ * the statement of that year), each in its own transaction. Idempotent: an investment that has its
+ * statement of that year is skipped (and the unique index settles a concurrent run).
  */
 export async function issueAnnualStatements(
   db: Db,
@@ -245,14 +262,15 @@ export async function issueAnnualStatements(
 ): Promise<{ year: number; issued: number }> {
   const problem = annualYearProblem(year, now ?? new Date());
   if (problem) throw invalidField('year', problem);
+  const end = endOfYear(year);
   let issued = 0;
   let after: string | null = null;
   for (;;) {
-    const batch: { id: string }[] = await db
+    const batch: { id: string; held: string | null }[] = await db
       .selectFrom('investments')
-      .select('investments.id')
-      .where('investments.remaining_amount', '>', 0n)
-      .where('investments.delivered_at', '<', endOfYear(year))
+      .select(['investments.id', heldAt(end).as('held')])
+      .where('investments.delivered_at', '<', end)
+      .where(heldAt(end), '>', sql<string>`0`)
       .$if(after !== null, (q) => q.where('investments.id', '>', after!))
       .where(({ not, exists, selectFrom }) =>
         not(
@@ -268,18 +286,14 @@ export async function issueAnnualStatements(
       .orderBy('investments.id')
       .limit(ANNUAL_BATCH)
       .execute();
-    for (const { id } of batch) {
-      const statement = await db.transaction().execute(async (trx) => {
-        // Locked: the units held cannot change while the statement states them.
-        const current = await trx
-          .selectFrom('investments')
-          .select('remaining_amount')
-          .where('id', '=', id)
-          .forUpdate()
-          .executeTakeFirstOrThrow();
-        if (current.remaining_amount <= 0n) return null;
-        return issueStatement(trx, id, 'ANNUAL', { keeper, year, now });
-      });
+    for (const { id, held } of batch) {
+      // The year is over: what was held at its end cannot change any more.
+      const units = BigInt(held!);
+      const statement = await db
+        .transaction()
+        .execute(async (trx) =>
+          issueStatement(trx, id, 'ANNUAL', { keeper, year, now, units, remainingAmount: units }),
+        );
       if (statement) issued += 1;
     }
     if (batch.length < ANNUAL_BATCH) return { year, issued };
