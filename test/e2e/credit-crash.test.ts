@@ -1,7 +1,9 @@
 /**
- * Invariant 3 under crashes: 200 investments are credited while the server (API and workers) is
- * killed with SIGKILL at random moments and restarted; afterwards every investment is DELIVERED
- * exactly once and `kontor admin reconcile` finds no difference between ledger and register.
+ * Invariants 3 and 4 under crashes: 200 investments are credited, then 40 transfers made, while
+ * the server (API and workers) is killed with SIGKILL at random moments and restarted; afterwards
+ * every investment is DELIVERED exactly once, every transfer moved its units once (first-in
+ * first-out, a holding on the receiving side), and `kontor admin reconcile` finds no difference
+ * between ledger and register.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +23,7 @@ import { type KontorProcess, runCli, startKontorProcess, tempHome } from './proc
 
 const COUNT = 200;
 const UNITS = 3;
+const TRANSFERS = 40;
 const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 let state = seed;
 /** A small seeded generator (mulberry32), so that a failing run can be replayed with CRASH_SEED. */
@@ -44,8 +47,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
-  it('delivers every investment exactly once and the ledger matches the register', async () => {
+describe(`crediting and transferring across crashes (CRASH_SEED=${seed})`, () => {
+  it('delivers every investment and moves every transfer exactly once, and the ledger matches the register', async () => {
     console.log(`credit crash test: CRASH_SEED=${seed}`);
     kontor = await startKontorProcess(env);
     const t = await createTenant({ db: database.db, api: new Api(kontor.url) });
@@ -56,6 +59,7 @@ describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
     );
     const [tos, terms] = [await uploadPdf(t.distributor, 'tos.pdf'), await uploadPdf(t.distributor, 'terms.pdf')];
     const investments: string[] = [];
+    const wallets = new Map<string, string>();
     for (let offset = 0; offset < COUNT; offset += 20) {
       const batch = await Promise.all(
         Array.from({ length: 20 }, async () => {
@@ -77,6 +81,7 @@ describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
             wallet: walletId,
           });
           expect(created.body.status, created.text).toBe('PAID');
+          wallets.set(created.body.id, walletId);
           return created.body.id as string;
         }),
       );
@@ -128,6 +133,97 @@ describe(`crediting across crashes (CRASH_SEED=${seed})`, () => {
       .where('investment_id', 'in', investments)
       .execute();
     expect(delivered).toHaveLength(COUNT);
+
+    // Transfers: investment i's wallet sends 1–3 units to investment (100 + i)'s wallet, in two waves
+    // under kills. Every request carries an idempotency key, so asking again after a kill is safe.
+    const addressOf = new Map<string, string>();
+    for (const id of investments.slice(100, 100 + TRANSFERS)) {
+      const wallet = await database.db
+        .selectFrom('wallets')
+        .select('address')
+        .where('id', '=', wallets.get(id)!)
+        .executeTakeFirstOrThrow();
+      addressOf.set(id, wallet.address);
+    }
+    const transfer = (api: Api, i: number) =>
+      api.post(
+        `${DISTRIBUTOR}/transfers/`,
+        {
+          product_id: product.id,
+          from_wallet: wallets.get(investments[i]!)!,
+          to_address: addressOf.get(investments[100 + i]!)!,
+          units: 1 + (i % 3),
+        },
+        { headers: { 'idempotency-key': `crash-transfer-${i}` } },
+      );
+    const firstAnswers = new Map<number, string>();
+    for (let wave = 0; wave < 2; wave++) {
+      const waveApi = new Api(kontor.url, t.distributor.token);
+      const indexes = Array.from({ length: TRANSFERS / 2 }, (_, k) => wave * (TRANSFERS / 2) + k);
+      const answers = await Promise.all(indexes.map((i) => transfer(waveApi, i)));
+      answers.forEach((a, k) => {
+        expect(a.status, a.text).toBe(202);
+        firstAnswers.set(indexes[k]!, a.body.id);
+      });
+      await new Promise((r) => setTimeout(r, 50 + random() * 400));
+      expect(await kontor.stop('SIGKILL')).toBeNull();
+      kontor = await startKontorProcess(env);
+    }
+    const again = new Api(kontor.url, t.distributor.token);
+    for (let i = 0; i < TRANSFERS; i++) {
+      const replay = await transfer(again, i);
+      expect(replay.status).toBe(202);
+      expect(replay.body.id).toBe(firstAnswers.get(i));
+    }
+    await waitFor(
+      async () => {
+        const open = await database.db
+          .selectFrom('transfers')
+          .select('status')
+          .where('product_id', '=', product.id)
+          .where('status', '!=', 'succeeded')
+          .execute();
+        expect(open.filter((x) => x.status === 'failed')).toEqual([]);
+        return open.length === 0;
+      },
+      120_000,
+      'every transfer succeeded',
+    );
+    const transfers = await database.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('product_id', '=', product.id)
+      .execute();
+    expect(transfers).toHaveLength(TRANSFERS);
+    const forced = await database.db
+      .selectFrom('chain_transactions')
+      .select('status')
+      .where('kind', '=', 'forced_transfer')
+      .where('status', '=', 'mined')
+      .execute();
+    expect(forced).toHaveLength(TRANSFERS);
+    for (let i = 0; i < TRANSFERS; i++) {
+      const [sender, receiver] = await Promise.all(
+        [investments[i]!, investments[100 + i]!].map((id) =>
+          database.db
+            .selectFrom('investments')
+            .select('remaining_amount')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow(),
+        ),
+      );
+      expect(sender!.remaining_amount).toBe(BigInt(UNITS - (1 + (i % 3))));
+      expect(receiver!.remaining_amount).toBe(BigInt(UNITS));
+    }
+    const received = await database.db
+      .selectFrom('investments')
+      .select((eb) => eb.fn.sum<string>('units').as('units'))
+      .where('product_id', '=', product.id)
+      .where('origin', '=', 'TRANSFER')
+      .executeTakeFirstOrThrow();
+    expect(Number(received.units)).toBe(
+      Array.from({ length: TRANSFERS }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b),
+    );
 
     const report = await runCli(['admin', 'reconcile', '--json'], env);
     expect(report.code, report.stderr + report.stdout).toBe(0);
