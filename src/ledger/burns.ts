@@ -16,6 +16,7 @@ import type { Ledger } from './chain.ts';
 import { operationId, securityTokenAbi } from './contract.ts';
 import { UnbookableLog } from './holdings.ts';
 import { revertReason } from './registrations.ts';
+import { resolveTasksOf } from './resolve.ts';
 import { scheduleLedgerOperations } from './schedule.ts';
 import { broadcastAndWait, type ChainTx, OutcomeUnknown, signAndStore } from './signer.ts';
 
@@ -130,34 +131,9 @@ export async function executePendingBurns(db: Db, ledger: Ledger): Promise<void>
   }
 }
 
-/** Resolves the burns of a settled transaction, as `resolveTransfersOf` does for transfers. */
+/** Resolves the burns of a settled transaction (see resolveTasksOf). */
 export async function resolveBurnsOf(db: Db, ledger: Ledger, tx: ChainTx): Promise<void> {
-  const open = await db
-    .selectFrom('burns')
-    .innerJoin('products', 'products.id', 'burns.product_id')
-    .select(['burns.id', 'burns.operation_id', 'products.token_contract_address'])
-    .where('burns.chain_transaction_id', '=', tx.id)
-    .where('burns.status', 'in', ['processing', 'unknown'])
-    .execute();
-  for (const b of open) {
-    if (tx.status === 'mined') {
-      await markBurn(db, b.id, 'processing', null);
-    } else if (tx.status === 'reverted') {
-      const used = await ledger.client.readContract({
-        address: b.token_contract_address as Hex,
-        abi: securityTokenAbi,
-        functionName: 'operationUsed',
-        args: [b.operation_id as Hex],
-      });
-      if (!used) await failBurns(db, [b.id], `the burn transaction ${tx.hash} reverted`);
-    } else if (tx.status === 'dropped') {
-      await db
-        .updateTable('burns')
-        .set({ status: 'processing', chain_transaction_id: null, error: null, updated_at: sql<string>`now()` })
-        .where('id', '=', b.id)
-        .execute();
-    }
-  }
+  await resolveTasksOf(db, ledger, tx, 'burns', (ids, error) => failBurns(db, ids, error));
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Ledger } from './chain.ts';
 import { operationId, securityTokenAbi } from './contract.ts';
 import { holdingsOf, InsufficientHoldings, takeFirstInFirstOut, UnbookableLog, unitsFree } from './holdings.ts';
 import { registerRecipients, revertReason } from './registrations.ts';
+import { resolveTasksOf } from './resolve.ts';
 import { scheduleLedgerOperations } from './schedule.ts';
 import { broadcastAndWait, type ChainTx, OutcomeUnknown, signAndStore } from './signer.ts';
 
@@ -112,17 +113,7 @@ export async function requestTransfer(trx: Trx, platformId: string, input: Trans
   // A product the wallet holds nothing of and an unknown one look the same to the caller.
   const holding = product ? await unitsFree(trx, product.id, from.id, from.address) : { held: 0n, free: 0n };
   if (!product || holding.held === 0n) throw invalidField('product_id', 'the wallet holds no units of this product');
-  const to = await trx
-    .selectFrom('wallets')
-    .innerJoin('investors', 'investors.id', 'wallets.investor_id')
-    .select([
-      'wallets.address',
-      'wallets.receiving_enabled',
-      'investors.kyc_status',
-      'investors.distribution_platform_id',
-    ])
-    .where(sql`lower(wallets.address)`, '=', input.to_address.toLowerCase())
-    .executeTakeFirst();
+  const to = await walletByAddress(trx, input.to_address);
   if (!to?.receiving_enabled) {
     throw invalidField('to_address', 'no wallet in the register with receiving_enabled has this address');
   }
@@ -244,38 +235,9 @@ export async function executePendingTransfers(db: Db, ledger: Ledger): Promise<v
   }
 }
 
-/**
- * Resolves the API transfers of a settled transaction: mined ones wait for the indexer (their
- * outcome is clear); reverted ones failed unless the operation id was used after all; dropped ones
- * (their nonce went elsewhere) are sent again — their operation id was never used.
- */
+/** Resolves the API transfers of a settled transaction (see resolveTasksOf). */
 export async function resolveTransfersOf(db: Db, ledger: Ledger, tx: ChainTx): Promise<void> {
-  const open = await db
-    .selectFrom('transfers')
-    .innerJoin('products', 'products.id', 'transfers.product_id')
-    .select(['transfers.id', 'transfers.operation_id', 'products.token_contract_address'])
-    .where('transfers.chain_transaction_id', '=', tx.id)
-    .where('transfers.status', 'in', ['processing', 'unknown'])
-    .execute();
-  for (const t of open) {
-    if (tx.status === 'mined') {
-      await markTransfers(db, [t.id], 'processing', null);
-    } else if (tx.status === 'reverted') {
-      const used = await ledger.client.readContract({
-        address: t.token_contract_address as Hex,
-        abi: securityTokenAbi,
-        functionName: 'operationUsed',
-        args: [t.operation_id as Hex],
-      });
-      if (!used) await markTransfers(db, [t.id], 'failed', `the transfer transaction ${tx.hash} reverted`);
-    } else if (tx.status === 'dropped') {
-      await db
-        .updateTable('transfers')
-        .set({ status: 'processing', chain_transaction_id: null, error: null, updated_at: sql<string>`now()` })
-        .where('id', '=', t.id)
-        .execute();
-    }
-  }
+  await resolveTasksOf(db, ledger, tx, 'transfers', (ids, error) => markTransfers(db, ids, 'failed', error));
 }
 
 export interface TransferLog {
@@ -292,7 +254,14 @@ async function walletByAddress(trx: Trx, address: string) {
   return trx
     .selectFrom('wallets')
     .innerJoin('investors', 'investors.id', 'wallets.investor_id')
-    .select(['wallets.id', 'wallets.address', 'wallets.investor_id', 'investors.distribution_platform_id'])
+    .select([
+      'wallets.id',
+      'wallets.address',
+      'wallets.investor_id',
+      'wallets.receiving_enabled',
+      'investors.kyc_status',
+      'investors.distribution_platform_id',
+    ])
     .where(sql`lower(wallets.address)`, '=', address.toLowerCase())
     .executeTakeFirst();
 }
