@@ -135,10 +135,10 @@ describe('an RPC answer lost after broadcast', () => {
     await createInvestor(t.distributor, { address: receiver, kyc: true });
     dropTransfers = 1;
     const transfer = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, {
-      product_id: product.id,
-      from_wallet: walletId,
-      to_address: receiver,
-      units: 2,
+      product: product.id,
+      source_wallet: walletId,
+      target_address: receiver,
+      amount: 2,
     });
     expect(transfer.status, transfer.text).toBe(202);
     const read = async () => (await t.distributor.get(`${DISTRIBUTOR}/transfers/${transfer.body.id}/`)).body;

@@ -59,6 +59,11 @@ async function statementsOf(api: typeof t.distributor, id: string) {
   return res.body.results as { id: string; reason: string; units: number; remaining_amount: number }[];
 }
 
+async function walletIdOf(address: string) {
+  return (await server.db.selectFrom('wallets').select('id').where('address', '=', address).executeTakeFirstOrThrow())
+    .id;
+}
+
 async function transferDone(api: typeof t.distributor, id: string) {
   const read = async () => (await api.get(`${DISTRIBUTOR}/transfers/${id}/`)).body;
   await waitFor(async () => ['succeeded', 'failed'].includes((await read()).status), 30_000, 'transfer');
@@ -147,18 +152,21 @@ describe('a transfer through the API', () => {
     await identify(other.distributor, receiver);
 
     const requested = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, {
-      product_id: product.id,
-      from_wallet: senderWallet,
-      to_address: receiverAddress,
-      units: 6,
+      product: product.id,
+      source_wallet: senderWallet,
+      target_address: receiverAddress,
+      amount: 6,
     });
     expect(requested.status, requested.text).toBe(202);
     expect(requested.body).toMatchObject({
-      product_id: product.id,
-      source: 'api',
-      from_address: senderAddress,
-      to_address: receiverAddress,
-      units: 6,
+      product: product.id,
+      origin: 'api',
+      source_wallet: senderWallet,
+      source_address: senderAddress,
+      // Another platform's wallet: its address only.
+      target_wallet: null,
+      target_address: receiverAddress,
+      amount: 6,
       status: 'processing',
     });
     const done = await transferDone(t.distributor, requested.body.id);
@@ -225,7 +233,7 @@ describe('a transfer through the API', () => {
     for (const api of [t.distributor, other.distributor]) {
       const events = await api.get(`${DISTRIBUTOR}/events/?type=transfer.succeeded`);
       expect(events.body.count).toBe(1);
-      expect(events.body.results[0].data).toMatchObject({ transfer_id: done.id, units: 6, status: 'succeeded' });
+      expect(events.body.results[0].data).toMatchObject({ transfer_id: done.id, amount: 6, status: 'succeeded' });
       expect((await api.get(`${DISTRIBUTOR}/transfers/`)).body.results.map((x: any) => x.id)).toEqual([done.id]);
     }
     expect((await t.issuer.get(`${ISSUER}/events/?type=transfer.succeeded`)).body.count).toBe(1);
@@ -235,30 +243,30 @@ describe('a transfer through the API', () => {
   });
 
   it('refuses what the wallet does not hold free, unknown receivers and receivers without KYC', async () => {
-    const body = { product_id: product.id, from_wallet: senderWallet, to_address: receiverAddress, units: 3 };
+    const body = { product: product.id, source_wallet: senderWallet, target_address: receiverAddress, amount: 3 };
     const tooMany = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, body);
     expect(tooMany.status).toBe(409);
     expect(tooMany.body.code).toBe('insufficient_units');
     const unknown = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, {
       ...body,
-      units: 1,
-      to_address: newAddress(),
+      amount: 1,
+      target_address: newAddress(),
     });
     expect(unknown.status).toBe(400);
-    expect(Object.keys(unknown.body.errors)).toEqual(['to_address']);
+    expect(Object.keys(unknown.body.errors)).toEqual(['target_address']);
     const unidentified = newAddress();
     await createInvestor(other.distributor, { address: unidentified });
     const noKyc = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, {
       ...body,
-      units: 1,
-      to_address: unidentified,
+      amount: 1,
+      target_address: unidentified,
     });
     expect(noKyc.status).toBe(409);
     expect(noKyc.body.code).toBe('receiver_kyc_incomplete');
     // Another platform cannot send from this platform's wallet.
-    const foreign = await other.distributor.post(`${DISTRIBUTOR}/transfers/`, { ...body, units: 1 });
+    const foreign = await other.distributor.post(`${DISTRIBUTOR}/transfers/`, { ...body, amount: 1 });
     expect(foreign.status).toBe(400);
-    expect(Object.keys(foreign.body.errors)).toEqual(['from_wallet']);
+    expect(Object.keys(foreign.body.errors)).toEqual(['source_wallet']);
     // Nothing was stored by the refusals.
     expect((await t.distributor.get(`${DISTRIBUTOR}/transfers/`)).body.count).toBe(1);
   });
@@ -301,13 +309,13 @@ describe('a transfer made directly on the ledger', () => {
       'indexer',
     );
     const transfers = (await t.distributor.get(`${DISTRIBUTOR}/transfers/`)).body.results;
-    const booked = transfers.find((x: any) => x.source === 'ledger');
+    const booked = transfers.find((x: any) => x.origin === 'ledger');
     expect(booked).toMatchObject({
-      source: 'ledger',
+      origin: 'ledger',
       status: 'succeeded',
-      from_address: holder.address,
-      to_address: receiverAddress,
-      units: 3,
+      source_address: holder.address,
+      target_address: receiverAddress,
+      amount: 3,
       transaction_hash: hash,
     });
     expect((await statementsOf(t.distributor, investmentId)).map((s) => s.reason)).toEqual([
@@ -364,6 +372,8 @@ describe('a transfer the ledger refuses', () => {
           source: 'api',
           from_address: holder.address,
           to_address: receiverAddress,
+          from_wallet_id: await walletIdOf(holder.address),
+          to_wallet_id: await walletIdOf(receiverAddress),
           units: 5n,
           status: 'processing',
           operation_id: operationId('transfer', id),
@@ -501,10 +511,10 @@ describe('the confirmation depth', () => {
       const to = newAddress();
       await createInvestor(d.distributor, { address: to, kyc: true });
       const requested = await d.distributor.post(`${DISTRIBUTOR}/transfers/`, {
-        product_id: listed.product.id,
-        from_wallet: walletId,
-        to_address: to,
-        units: 1,
+        product: listed.product.id,
+        source_wallet: walletId,
+        target_address: to,
+        amount: 1,
       });
       expect(requested.status, requested.text).toBe(202);
       const read = async () => (await d.distributor.get(`${DISTRIBUTOR}/transfers/${requested.body.id}/`)).body;

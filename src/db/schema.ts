@@ -348,6 +348,8 @@ export interface TransfersTable {
   source: 'api' | 'ledger';
   from_address: string;
   to_address: string;
+  from_wallet_id: string;
+  to_wallet_id: string;
   units: bigint;
   status: LedgerTaskStatus;
   operation_id: string | null;

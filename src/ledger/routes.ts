@@ -9,7 +9,14 @@ import { Address, Closed, DateTime, IdParams, nullable, Units, Uuid } from '../h
 import { issuerScope, platformScope } from '../http/visibility.ts';
 import { type InvestmentViewer, requireInvestment } from '../investments/service.ts';
 import { creditsWithHash, creditView, requestCredit } from './credits.ts';
-import { readTransfer, requestTransfer, transferHash, transferView, visibleTransfers } from './transfers.ts';
+import {
+  readTransfer,
+  requestTransfer,
+  type TransferRow,
+  transferHash,
+  transferView,
+  visibleTransfers,
+} from './transfers.ts';
 
 const Credit = Type.Object({
   id: Uuid,
@@ -91,13 +98,19 @@ export async function registerLedgerRoutes(app: App, ctx: AppContext): Promise<v
 
 const Transfer = Type.Object({
   id: Uuid,
-  product_id: Uuid,
-  source: Type.Enum(['api', 'ledger'], {
+  product: Uuid,
+  origin: Type.Enum(['api', 'ledger'], {
     description: "`api`: requested with POST /transfers/; `ledger`: a holder's own transfer found on the ledger",
   }),
-  from_address: Type.String(),
-  to_address: Type.String(),
-  units: Type.Integer(),
+  source_wallet: nullable(
+    Type.String({ format: 'uuid', description: "the sending wallet's id; null for another platform's wallet" }),
+  ),
+  source_address: Type.String(),
+  target_wallet: nullable(
+    Type.String({ format: 'uuid', description: "the receiving wallet's id; null for another platform's wallet" }),
+  ),
+  target_address: Type.String(),
+  amount: Type.Integer({ description: 'whole units' }),
   status: Type.Enum(['processing', 'failed', 'succeeded', 'unknown']),
   transaction_hash: nullable(Type.String()),
   error: nullable(Type.String()),
@@ -127,10 +140,10 @@ export async function registerTransferRoutes(app: App, ctx: AppContext, surface:
           description:
             "The registrar moves the units on the ledger. The task is `processing` until the transfer is booked from the ledger (`succeeded`: the sender's investments give their units first-in first-out, the receiver gets a holding, both get registry statements); `failed` when the ledger refuses it.",
           body: Closed({
-            product_id: Uuid,
-            from_wallet: Type.String({ format: 'uuid', description: 'a wallet of one of your investors' }),
-            to_address: Address,
-            units: Units,
+            product: Type.String({ format: 'uuid', description: 'the product (id)' }),
+            source_wallet: Type.String({ format: 'uuid', description: 'a wallet (id) of one of your investors' }),
+            target_address: Address,
+            amount: Units,
           }),
           response: { 202: Transfer },
         },
@@ -153,8 +166,13 @@ export async function registerTransferRoutes(app: App, ctx: AppContext, surface:
       },
     },
     async (request) =>
-      paginate(request, config.publicUrl, visibleTransfers(db, viewerOf(request)), 'transfers', transferView, (q) =>
-        q.select(transferHash.as('transaction_hash')),
+      paginate(
+        request,
+        config.publicUrl,
+        visibleTransfers(db, viewerOf(request)),
+        'transfers',
+        (row: TransferRow) => transferView(row, viewerOf(request)),
+        (q) => q.select(transferHash.as('transaction_hash')),
       ),
   );
   app.get(

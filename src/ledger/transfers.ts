@@ -31,6 +31,10 @@ export interface TransferRow {
   source: 'api' | 'ledger';
   from_address: string;
   to_address: string;
+  from_wallet_id: string;
+  to_wallet_id: string;
+  from_platform_id: string | null;
+  to_platform_id: string | null;
   units: bigint;
   status: LedgerTaskStatus;
   transaction_hash: string | null;
@@ -39,14 +43,22 @@ export interface TransferRow {
   updated_at: string;
 }
 
-export function transferView(row: TransferRow) {
+/**
+ * A transfer as the API shows it (spec §6 names: `product`, `source_wallet`, `target_address`,
+ * `amount`). A wallet id is shown to the platform of its investor and to issuers, null to another
+ * platform (the address is public on the ledger; the id is the other platform's).
+ */
+export function transferView(row: TransferRow, viewer: InvestmentViewer) {
+  const sees = (platformId: string | null) => viewer.kind === 'issuer' || viewer.platformId === platformId;
   return {
     id: row.id,
-    product_id: row.product_id,
-    source: row.source,
-    from_address: row.from_address,
-    to_address: row.to_address,
-    units: Number(row.units),
+    product: row.product_id,
+    origin: row.source,
+    source_wallet: sees(row.from_platform_id) ? row.from_wallet_id : null,
+    source_address: row.from_address,
+    target_wallet: sees(row.to_platform_id) ? row.to_wallet_id : null,
+    target_address: row.to_address,
+    amount: Number(row.units),
     status: row.status,
     transaction_hash: row.transaction_hash,
     error: row.error,
@@ -80,14 +92,15 @@ export async function readTransfer(db: Db | Trx, viewer: InvestmentViewer, id: s
     .select(transferHash.as('transaction_hash'))
     .where('transfers.id', '=', id)
     .executeTakeFirst();
-  return row ? transferView(row as TransferRow) : null;
+  return row ? transferView(row as TransferRow, viewer) : null;
 }
 
+/** The body of POST /transfers/ (spec §6). */
 export interface TransferRequest {
-  product_id: string;
-  from_wallet: string;
-  to_address: string;
-  units: number;
+  product: string;
+  source_wallet: string;
+  target_address: string;
+  amount: number;
 }
 
 /**
@@ -99,26 +112,26 @@ export async function requestTransfer(trx: Trx, platformId: string, input: Trans
     .selectFrom('wallets')
     .innerJoin('investors', 'investors.id', 'wallets.investor_id')
     .select(['wallets.id', 'wallets.address'])
-    .where('wallets.id', '=', input.from_wallet)
+    .where('wallets.id', '=', input.source_wallet)
     .where('investors.distribution_platform_id', '=', platformId)
     .forUpdate('wallets')
     .executeTakeFirst();
-  if (!from) throw invalidField('from_wallet', 'no such wallet of your investors');
+  if (!from) throw invalidField('source_wallet', 'no such wallet of your investors');
   const product = await trx
     .selectFrom('products')
     .select(['id', 'issuer_id', 'token_contract_address'])
-    .where('id', '=', input.product_id)
+    .where('id', '=', input.product)
     .executeTakeFirst();
-  const units = BigInt(input.units);
+  const units = BigInt(input.amount);
   // A product the wallet holds nothing of and an unknown one look the same to the caller.
   const holding = product ? await unitsFree(trx, product.id, from.id, from.address) : { held: 0n, free: 0n };
-  if (!product || holding.held === 0n) throw invalidField('product_id', 'the wallet holds no units of this product');
-  const to = await walletByAddress(trx, input.to_address);
+  if (!product || holding.held === 0n) throw invalidField('product', 'the wallet holds no units of this product');
+  const to = await walletByAddress(trx, input.target_address);
   if (!to?.receiving_enabled) {
-    throw invalidField('to_address', 'no wallet in the register with receiving_enabled has this address');
+    throw invalidField('target_address', 'no wallet in the register with receiving_enabled has this address');
   }
   if (to.address.toLowerCase() === from.address.toLowerCase()) {
-    throw invalidField('to_address', 'must differ from the sending wallet');
+    throw invalidField('target_address', 'must differ from the sending wallet');
   }
   if (to.kyc_status !== 'SUCCESS') {
     throw conflict('receiver_kyc_incomplete', "the receiving investor's KYC is not complete");
@@ -141,6 +154,8 @@ export async function requestTransfer(trx: Trx, platformId: string, input: Trans
       source: 'api',
       from_address: from.address,
       to_address: to.address,
+      from_wallet_id: from.id,
+      to_wallet_id: to.id,
       units,
       status: 'processing',
       operation_id: operationId('transfer', id),
@@ -158,11 +173,27 @@ async function transferEvent(trx: Trx, transferId: string, type: 'transfer.succe
     .select(transferHash.as('transaction_hash'))
     .where('transfers.id', '=', transferId)
     .executeTakeFirstOrThrow();
-  const data = { transfer_id: row.id, ...transferView(row as TransferRow) };
-  // The issuer and the sending platform see one event; the receiving platform its own.
-  await recordEvent(trx, { type, issuerId: row.issuer_id, platformId: row.from_platform_id, investmentId: null, data });
+  const dataFor = (platformId: string | null) => ({
+    transfer_id: row.id,
+    ...transferView(row as TransferRow, { kind: 'platform', platformId: platformId ?? '' }),
+  });
+  // The issuer and the sending platform see one event; the receiving platform its own (each with
+  // the wallet ids it may see).
+  await recordEvent(trx, {
+    type,
+    issuerId: row.issuer_id,
+    platformId: row.from_platform_id,
+    investmentId: null,
+    data: dataFor(row.from_platform_id),
+  });
   if (row.to_platform_id && row.to_platform_id !== row.from_platform_id) {
-    await recordEvent(trx, { type, issuerId: null, platformId: row.to_platform_id, investmentId: null, data });
+    await recordEvent(trx, {
+      type,
+      issuerId: null,
+      platformId: row.to_platform_id,
+      investmentId: null,
+      data: dataFor(row.to_platform_id),
+    });
   }
 }
 
@@ -317,6 +348,8 @@ export async function bookTransfer(
         source: 'ledger',
         from_address: sender.address,
         to_address: receiver.address,
+        from_wallet_id: sender.id,
+        to_wallet_id: receiver.id,
         units: log.units,
         status: 'succeeded',
         transaction_hash: log.transactionHash,

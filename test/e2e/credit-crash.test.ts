@@ -149,10 +149,10 @@ describe(`crediting and transferring across crashes (CRASH_SEED=${seed})`, () =>
       api.post(
         `${DISTRIBUTOR}/transfers/`,
         {
-          product_id: product.id,
-          from_wallet: wallets.get(investments[i]!)!,
-          to_address: addressOf.get(investments[100 + i]!)!,
-          units: 1 + (i % 3),
+          product: product.id,
+          source_wallet: wallets.get(investments[i]!)!,
+          target_address: addressOf.get(investments[100 + i]!)!,
+          amount: 1 + (i % 3),
         },
         { headers: { 'idempotency-key': `crash-transfer-${i}` } },
       );

@@ -40,6 +40,9 @@ create table transfers (
   source text not null check (source in ('api', 'ledger')),
   from_address text not null,
   to_address text not null,
+  -- The register's wallets with those addresses (always known: only registered wallets hold units).
+  from_wallet_id uuid not null references wallets (id),
+  to_wallet_id uuid not null references wallets (id),
   units bigint not null check (units > 0),
   status text not null check (status in ('processing', 'failed', 'succeeded', 'unknown')),
   -- bytes32 of the registrar's forcedTransfer; API transfers only.
