@@ -415,6 +415,13 @@ export interface RegistryStatementsTable {
   created_at: Timestamp;
 }
 
+export interface StudioSessionsTable {
+  token_hash: string;
+  studio_user_id: string;
+  created_at: Timestamp;
+  expires_at: string;
+}
+
 export interface Database {
   kontor_settings: KontorSettingsTable;
   issuers: IssuersTable;
@@ -446,4 +453,5 @@ export interface Database {
   transfers: TransfersTable;
   burns: BurnsTable;
   ledger_cursors: LedgerCursorsTable;
+  studio_sessions: StudioSessionsTable;
 }

@@ -18,6 +18,8 @@ import { registerLedgerRoutes, registerTransferRoutes } from '../ledger/routes.t
 import { registerPartyRoutes } from '../parties/routes.ts';
 import { registerProductRoutes } from '../products/routes.ts';
 import { registerRegistryRoutes } from '../registry/routes.ts';
+import { isPagePath, NOT_FOUND_PAGE, registerWeb } from '../web/app.ts';
+import { PAGE_HEADERS } from '../web/security.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticate, registerOAuthRoutes } from './auth.ts';
 import { ApiError, invalid, problemOf } from './errors.ts';
@@ -117,10 +119,12 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
     return reply.code(apiError.status).type('application/problem+json').send(problemOf(apiError));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send(problemOf(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))),
+    isPagePath(request.url)
+      ? reply.code(404).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(NOT_FOUND_PAGE())
+      : reply
+          .code(404)
+          .type('application/problem+json')
+          .send(problemOf(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))),
   );
 
   await app.register((await import('@fastify/swagger')).default, {
@@ -186,6 +190,8 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
       { prefix },
     );
   }
+
+  await registerWeb(app as unknown as FastifyInstance, ctx);
 
   app.get('/api/external/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register((await import('@scalar/fastify-api-reference')).default, {

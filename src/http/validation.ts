@@ -129,3 +129,18 @@ export function fieldErrorsOf(errors: ErrorObject[], prefix = ''): FieldErrors {
   }
   return out;
 }
+
+const compiled = new WeakMap<object, ReturnType<typeof bodyAjv.compile>>();
+
+/**
+ * Checks a value against a request-body schema exactly as the API does (for forms that feed the
+ * same use cases); the field errors, or null when it is valid.
+ */
+export function bodyErrors(schema: object, value: unknown): FieldErrors | null {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = bodyAjv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate(value) ? null : fieldErrorsOf(validate.errors ?? []);
+}

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { getDocumentFor } from '../documents/service.ts';
+import { createDocument, getDocumentFor } from '../documents/service.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
 import { WithStatus } from '../http/idempotency.ts';
@@ -231,7 +231,7 @@ async function loadInvestment(
   return row;
 }
 
-export async function getInvestment(db: Db, viewer: InvestmentViewer, id: string, ctx: ViewContext) {
+export async function getInvestment(db: Db | Trx, viewer: InvestmentViewer, id: string, ctx: ViewContext) {
   return investmentView(db, await loadInvestment(db, viewer, id, false), ctx);
 }
 
@@ -674,4 +674,77 @@ export async function fundingInformation(db: Db, platformId: string, productId: 
     amount_raised: Money.of(raised, campaign.currency).toJSON(),
     updated_at: updatedAt,
   };
+}
+
+/** A web-based subscription's link works this long after the investment was created. */
+export const SUBSCRIPTION_LINK_DAYS = 30;
+
+/**
+ * The investment behind a subscription link (`start_url`), locked when asked; 404 when there is
+ * none, 410 when the link has expired.
+ */
+export async function investmentBySubscriptionToken(trx: Db | Trx, token: string, lock = false) {
+  const row = await trx
+    .selectFrom('investments')
+    .selectAll()
+    .where('subscription_token', '=', token)
+    .$if(lock, (q) => q.forUpdate())
+    .executeTakeFirst();
+  if (!row) throw notFound('subscription');
+  if (Date.parse(row.created_at) + SUBSCRIPTION_LINK_DAYS * 86_400_000 < Date.now()) {
+    throw new ApiError(
+      410,
+      'subscription_expired',
+      'this subscription link has expired; ask your platform for a new one',
+    );
+  }
+  return row;
+}
+
+/**
+ * The investor signs a web-based subscription: the generated subscription form (a PDF stating the
+ * consents) is stored as a document of the platform and attached under both required categories,
+ * `signed_at` is set, and the investment moves on (KYC, review, acceptance) — in one transaction.
+ */
+export async function signWebSubscription(
+  trx: Trx,
+  token: string,
+  form: { filename: string; content: Buffer },
+  signedAt: string,
+): Promise<InvestmentRow> {
+  const row = await investmentBySubscriptionToken(trx, token, true);
+  if (row.status !== 'PENDING') throw conflict('already_signed', `the investment is ${row.status}, not PENDING`);
+  const document = await createDocument(
+    trx,
+    { kind: 'distribution_platform', platformId: row.distribution_platform_id },
+    {
+      filename: form.filename,
+      content_type: 'application/pdf',
+      size: form.content.length,
+      sha256: createHash('sha256').update(form.content).digest('hex'),
+      content: form.content,
+    },
+  );
+  for (const category of ['effecta_cryptoregistry_tos', 'effecta_document'] as const) {
+    await attachDocument(trx, row.id, row.distribution_platform_id, { category, document_id: document.id }, 'form');
+  }
+  const readiness = await trx
+    .selectFrom('investors')
+    .innerJoin('products', (join) => join.on('products.id', '=', row.product_id))
+    .select(['investors.kyc_status', 'products.requires_review'])
+    .where('investors.id', '=', row.investor_id)
+    .forShare('investors')
+    .executeTakeFirstOrThrow();
+  // Signed and moved on in one change: a PENDING investment is never signed.
+  return changeStatus(
+    trx,
+    row,
+    signedStatus({
+      kycSucceeded: readiness.kyc_status === 'SUCCESS',
+      requiresReview: readiness.requires_review,
+      reviewCompleted: row.review_completed_at !== null,
+    }),
+    signedAt,
+    { signed_at: signedAt },
+  );
 }

@@ -62,7 +62,7 @@ const InvestorCreate = Closed(
   },
   { description: 'Exactly one of natural_person and legal_person.' },
 );
-const InvestorPatch = Closed(InvestorBlocks, {
+export const InvestorPatch = Closed(InvestorBlocks, {
   description: 'The blocks given replace the current ones (null clears an optional block).',
 });
 const INVESTOR_FIXED = ['wallet_address'];

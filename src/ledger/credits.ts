@@ -13,6 +13,7 @@ import { uuidv7 } from '../db/ids.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { conflict, invalidField, notFound } from '../http/errors.ts';
 import { changeStatus } from '../investments/lifecycle.ts';
+import { type InvestmentViewer, visibleInvestments } from '../investments/service.ts';
 import { issueStatement } from '../registry/service.ts';
 import type { Ledger } from './chain.ts';
 import { BATCH_MINT_MAX_RECIPIENTS, operationId, securityTokenAbi, securityTokenBytecode } from './contract.ts';
@@ -62,12 +63,10 @@ export function creditsWithHash(db: Db | Trx) {
  * POST /investments/{id}/credits/: only PAID with a wallet; a second request while one is
  * processing, unknown or succeeded returns that task.
  */
-export async function requestCredit(trx: Trx, platformId: string, investmentId: string) {
-  const investment = await trx
-    .selectFrom('investments')
-    .selectAll()
-    .where('id', '=', investmentId)
-    .where('distribution_platform_id', '=', platformId)
+export async function requestCredit(trx: Trx, viewer: InvestmentViewer, investmentId: string) {
+  const investment = await visibleInvestments(trx, viewer)
+    .selectAll('investments')
+    .where('investments.id', '=', investmentId)
     .forUpdate()
     .executeTakeFirst();
   if (!investment) throw notFound('investment');

@@ -48,7 +48,7 @@ export async function registerLedgerRoutes(app: App, ctx: AppContext): Promise<v
     },
     async (request, reply) =>
       mutate(db, request, reply, { status: 202 }, (trx) =>
-        requestCredit(trx, platformScope(principalOf(request)), request.params.id),
+        requestCredit(trx, { kind: 'platform', platformId: platformScope(principalOf(request)) }, request.params.id),
       ),
   );
   app.get(

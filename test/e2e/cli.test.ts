@@ -98,6 +98,18 @@ describe('kontor command line', () => {
     expect(campaign.status).toBe(200);
     const body = (await campaign.json()) as { is_campaign_active: boolean; agio_percent: string };
     expect(body.is_campaign_active).toBe(true);
+    // So do the Studio credentials: the login form (with its CSRF cookie) opens a session.
+    const loginPage = await fetch(`${demo.studio.url}/login`);
+    const loginCookie = loginPage.headers.get('set-cookie')!.split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await loginPage.text())![1]!;
+    const login = await fetch(`${demo.studio.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+      body: new URLSearchParams({ _csrf: csrf, email: demo.studio.email, password: demo.studio.password }),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/studio/');
 
     // A registrar task while the server runs uses the same database.
     const issuer = await cliJson('admin', 'issuer', 'create', '--name', 'Online Issuer GmbH');
