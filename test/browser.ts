@@ -31,3 +31,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * The form controls of the page that have no label a screen reader would read (a <label for>, a
+ * wrapping <label>, aria-label or aria-labelledby); hidden inputs and buttons (their text is their
+ * label) are not controls here.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  // JavaScript may be off in the page's context; this runs in a fresh one of the test's own.
+  const controls = await page.locator('input:not([type=hidden]), select, textarea').all();
+  const missing: string[] = [];
+  for (const control of controls) {
+    const [id, name, ariaLabel, labelledBy] = await Promise.all([
+      control.getAttribute('id'),
+      control.getAttribute('name'),
+      control.getAttribute('aria-label'),
+      control.getAttribute('aria-labelledby'),
+    ]);
+    if (ariaLabel || labelledBy) continue;
+    const byFor = id ? await page.locator(`label[for="${id}"]`).count() : 0;
+    const wrapped = await control.locator('xpath=ancestor::label').count();
+    if (byFor === 0 && wrapped === 0) missing.push(id ?? name ?? '?');
+  }
+  return missing;
+}

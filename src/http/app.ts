@@ -29,6 +29,8 @@ export interface AppContext {
   db: Db;
   config: Config;
   signingKey: Uint8Array;
+  /** The ledger's JSON-RPC (the embedded anvil's when it is embedded), for pages that read it. */
+  chainRpcUrl?: string;
 }
 
 export type App = FastifyInstance<

@@ -37,11 +37,12 @@ async function ledgerRecipients(ledger: Ledger, contract: Hex, fromBlock: bigint
   return recipients;
 }
 
-export async function reconcile(db: Db, ledger: Ledger): Promise<ProductReconciliation[]> {
+export async function reconcile(db: Db, ledger: Ledger, productId?: string): Promise<ProductReconciliation[]> {
   const products = await db
     .selectFrom('products')
     .select(['id', 'name', 'token_contract_address'])
     .where('token_contract_address', 'is not', null)
+    .$if(productId !== undefined, (q) => q.where('id', '=', productId!))
     .where('token_chain_id', '=', BigInt(ledger.chainId))
     .orderBy('created_at')
     .execute();

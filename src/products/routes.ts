@@ -111,7 +111,7 @@ const Listing = Type.Object({
   created_at: DateTime,
 });
 
-const CampaignCreate = Closed({
+export const CampaignCreate = Closed({
   distribution_platform_id: Uuid,
   name: Text(),
   allocation: Units,

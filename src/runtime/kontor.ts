@@ -139,7 +139,7 @@ export async function startKontor(
     }
     let apiUrl = apiUrlOf(config);
     if (options.api) {
-      app = await buildApp({ db, config, signingKey }, { logger: options.logger });
+      app = await buildApp({ db, config, signingKey, chainRpcUrl: chain.rpcUrl }, { logger: options.logger });
       const address = await app.listen({ host: config.host, port: config.port });
       const port = new URL(address).port;
       if (!config.publicUrl) apiUrl = apiUrlOf({ ...config, port: Number(port) });

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioUser } from '../../src/parties/service.ts';
-import { launchChromium, screenshot } from '../browser.ts';
+import { launchChromium, screenshot as save, unlabelledControls } from '../browser.ts';
 import {
   createTenant,
   DISTRIBUTOR,
@@ -51,10 +51,18 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function logIn(page: Page) {
+/** Saves the page's screenshot, and checks that every form control on it has a label. */
+async function screenshot(page: Page, name: string) {
+  await save(page, name);
+  expect(await unlabelledControls(page), name).toEqual([]);
+  // Nothing wider than the screen (phones scroll vertically only; tables scroll in their own box).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), name).toBe(true);
+}
+
+async function logIn(page: Page, email = 'issuer@alpha.example') {
   await page.goto(`${server.kontor.apiUrl}/studio/`);
   await expect(page).toHaveURLContaining('/studio/login');
-  await page.getByLabel('E-mail').fill('issuer@alpha.example');
+  await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL(/\/studio\/$/);
@@ -88,7 +96,10 @@ describe('a web-based subscription', () => {
     expect(created.body.status).toBe('PENDING');
     const startUrl: string = created.body.start_url;
 
-    const investorPage = await (await browser.newContext()).newPage();
+    // A phone, without JavaScript: every step is a plain form.
+    const investorPage = await (
+      await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } })
+    ).newPage();
     await investorPage.goto(startUrl);
     await screenshot(investorPage, 'subscribe-1-details');
     expect(await investorPage.getByRole('heading', { level: 1 }).textContent()).toBe('Your details');
@@ -132,7 +143,7 @@ describe('a web-based subscription', () => {
     await investorPage.getByText('Your units will be credited to the wallet you gave.').waitFor();
     await screenshot(investorPage, 'subscribe-4-wallet');
 
-    const studio = await (await browser.newContext()).newPage();
+    const studio = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
     await logIn(studio);
     await screenshot(studio, 'studio-1-overview');
     expect(await studio.locator('main table').textContent()).toContain('Webanleihe 2030');
@@ -182,6 +193,114 @@ describe('a web-based subscription', () => {
     expect(person).toMatchObject({ forename: 'Wiebke', city: 'Berlin', country: 'DEU', street: 'Wallstraße 1' });
     const statements = await t.distributor.get(`${DISTRIBUTOR}/investments/${created.body.id}/registry-statements/`);
     expect(statements.body.results.map((s: { reason: string }) => s.reason)).toEqual(['ISSUANCE']);
+  });
+});
+
+describe("Studio's back office", () => {
+  it('creates and switches a campaign, and shows the cap table, investors, statements, webhooks and mail', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await logIn(page);
+    await page.getByRole('link', { name: 'Products' }).click();
+    await page.getByRole('link', { name: 'Webanleihe 2030' }).click();
+    await screenshot(page, 'studio-6-product');
+    // The cap table: the subscription delivered above, 4 units in the register and on the ledger.
+    const holder = page.locator('tr', { hasText: 'Wiebke Webers' });
+    expect(await holder.locator('td').allTextContents()).toEqual([
+      'Wiebke Webers',
+      expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+      '4',
+      '4',
+    ]);
+    expect(await page.locator('.facts').last().textContent()).toContain('Differencesnone');
+
+    await page.getByLabel('Name').fill('Second round');
+    await page.getByLabel('Allocation (units)').fill('ten');
+    await page.getByLabel('Price per unit (EUR)').fill('2.50');
+    await page.getByLabel('Most units per investment').fill('5');
+    await page.getByRole('button', { name: 'Create the campaign' }).click();
+    expect(await page.locator('.field.invalid label').allTextContents()).toEqual(['Allocation (units)']);
+    await screenshot(page, 'studio-7-campaign-refused');
+    await page.getByLabel('Allocation (units)').fill('10');
+    await page.getByRole('button', { name: 'Create the campaign' }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The campaign is created.');
+    const created = await server.db
+      .selectFrom('campaigns')
+      .select(['price_per_token', 'allocation', 'is_campaign_active'])
+      .where('name', '=', 'Second round')
+      .executeTakeFirstOrThrow();
+    expect(created).toEqual({ price_per_token: 250n, allocation: 10n, is_campaign_active: true });
+    await page.getByRole('button', { name: 'Switch Second round off' }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The campaign is switched.');
+    const switched = await server.db
+      .selectFrom('campaigns')
+      .select('is_campaign_active')
+      .where('name', '=', 'Second round')
+      .executeTakeFirstOrThrow();
+    expect(switched.is_campaign_active).toBe(false);
+
+    await page.getByRole('link', { name: 'Investors' }).click();
+    expect(await page.locator('main table').textContent()).toContain('Wiebke Webers');
+    await page.getByRole('link', { name: 'Statements' }).click();
+    await screenshot(page, 'studio-8-statements');
+    const href = await page.getByRole('link', { name: 'download' }).first().getAttribute('href');
+    const statement = await page.request.get(`${server.kontor.apiUrl}${href}`);
+    expect(statement.headers()['content-type']).toBe('application/pdf');
+    await page.getByRole('link', { name: 'Mail' }).click();
+    expect(await page.locator('main table').textContent()).toContain('issuer@alpha.example');
+    await screenshot(page, 'studio-9-mail');
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Webhooks');
+    // The registrar's pages are not an issuer's.
+    const registrar = await page.goto(`${server.kontor.apiUrl}/studio/registrar/`);
+    expect(registrar!.status()).toBe(404);
+  });
+
+  it("gives registrar users the registrar's pages: platforms, the web subscription switch, allowances, clients", async () => {
+    await server.db.transaction().execute(async (trx) => {
+      await createStudioUser(trx, { email: 'registrar@kontor.example', password: PASSWORD, issuerId: null });
+    });
+    const page = await (await browser.newContext()).newPage();
+    await logIn(page, 'registrar@kontor.example');
+    await page.getByRole('link', { name: 'Registrar' }).click();
+    await page.getByLabel('New platform (company name)').fill('Gamma Platform GmbH');
+    await page.getByRole('button', { name: 'Create platform' }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The platform is created.');
+    await page.getByRole('button', { name: 'Switch on for Gamma Platform GmbH' }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The web-based subscription switch is changed.');
+    const gamma = await server.db
+      .selectFrom('distribution_platforms')
+      .select(['id', 'web_subscription_enabled'])
+      .where('platform_company_name', '=', 'Gamma Platform GmbH')
+      .executeTakeFirstOrThrow();
+    expect(gamma.web_subscription_enabled).toBe(true);
+    await page
+      .locator('tr', { hasText: 'Alpha Issuer GmbH' })
+      .filter({ hasText: 'Gamma Platform GmbH' })
+      .getByRole('button', { name: 'Allow' })
+      .click();
+    const allowance = await server.db
+      .selectFrom('issuer_platform_allowances')
+      .select('is_allowed')
+      .where('issuer_id', '=', t.issuerId)
+      .where('distribution_platform_id', '=', gamma.id)
+      .executeTakeFirstOrThrow();
+    expect(allowance.is_allowed).toBe(true);
+    await page.getByLabel("New client's name").fill('gamma-backend');
+    await page.getByLabel('For', { exact: true }).selectOption({ label: 'platform Gamma Platform GmbH' });
+    await page.getByRole('button', { name: 'Create client' }).click();
+    const shown = await page.locator('.notice').textContent();
+    const clientId = /client_id (kc_[A-Za-z0-9_-]+)/.exec(shown ?? '')?.[1];
+    const clientSecret = /client_secret (ks_[A-Za-z0-9_-]+)/.exec(shown ?? '')?.[1];
+    expect(clientId && clientSecret, shown ?? '').toBeTruthy();
+    await screenshot(page, 'studio-10-registrar');
+    const token = await fetch(`${server.kontor.apiUrl}/api/external/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+    });
+    expect(token.status).toBe(200);
+    await page.getByRole('button', { name: 'Revoke gamma-backend' }).click();
+    expect(await page.locator('.notice').textContent()).toContain('revoked');
   });
 });
 

@@ -30,6 +30,7 @@ import {
 import { creditsWithHash, creditView, requestCredit } from '../../ledger/credits.ts';
 import { Csrf, Facts, html, Layout, money, type NavItem, when } from '../render.tsx';
 import { cookie, csrfToken, csrfValid, readCookie } from '../security.ts';
+import { registerBackOffice, type StudioKit } from './backoffice.tsx';
 import { logIn, logOut, type StudioUser, sessionCookie, sessionUser } from './session.ts';
 
 type Req = FastifyRequest<{
@@ -52,10 +53,16 @@ const DONE: Record<string, string> = {
   batch: 'The selected investments were processed.',
 };
 
-function nav(current: string): NavItem[] {
+function nav(current: string, user: StudioUser): NavItem[] {
   return [
     { href: '/studio/', label: 'Overview' },
     { href: '/studio/investments/', label: 'Investments' },
+    { href: '/studio/investors/', label: 'Investors' },
+    { href: '/studio/products/', label: 'Products' },
+    { href: '/studio/statements/', label: 'Statements' },
+    { href: '/studio/webhooks/', label: 'Webhooks' },
+    { href: '/studio/mail/', label: 'Mail' },
+    ...(user.issuerId === null ? [{ href: '/studio/registrar/', label: 'Registrar' }] : []),
   ].map((i) => ({ ...i, current: i.href === current }));
 }
 
@@ -156,7 +163,7 @@ export async function registerStudioRoutes(app: import('fastify').FastifyInstanc
   const layout = (user: StudioUser, current: string, title: string) => ({
     title,
     area: 'Kontor Studio',
-    nav: nav(current),
+    nav: nav(current, user),
     user: user.email,
     logout: { csrf: user.csrf },
   });
@@ -505,6 +512,12 @@ export async function registerStudioRoutes(app: import('fastify').FastifyInstanc
       return result instanceof WithStatus ? 'burning' : 'cancelled';
     }),
   );
+
+  await registerBackOffice(app, ctx, {
+    userOf: userOf as StudioKit['userOf'],
+    layout,
+    send,
+  });
 }
 
 async function overview(db: Db, issuerId: string | null) {
