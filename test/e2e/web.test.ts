@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStudioUser } from '../../src/parties/service.ts';
 import { launchChromium, screenshot as save, unlabelledControls } from '../browser.ts';
 import {
+  bothDocuments,
+  createInvestor,
   createTenant,
   DISTRIBUTOR,
   deployedToken,
@@ -301,6 +303,89 @@ describe("Studio's back office", () => {
     expect(token.status).toBe(200);
     await page.getByRole('button', { name: 'Revoke gamma-backend' }).click();
     expect(await page.locator('.notice').textContent()).toContain('revoked');
+  });
+});
+
+describe("Studio's other actions", () => {
+  it('accepts and marks paid in a batch, records a review, rejects with a reason, and logs out', async () => {
+    const signed = async (campaign: string) => {
+      const investorId = await createInvestor(t.distributor, { kyc: true });
+      const res = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
+        investor_id: investorId,
+        campaign_id: campaign,
+        units: 1,
+        signed_at: '2026-02-01T10:00:00Z',
+        signed_documents: await bothDocuments(t.distributor),
+      });
+      expect(res.status, res.text).toBe(201);
+      return res.body;
+    };
+    const [a, b, c] = [await signed(campaignId), await signed(campaignId), await signed(campaignId)];
+    expect([a.status, b.status, c.status]).toEqual([
+      'WAITING_FOR_ACCEPTANCE',
+      'WAITING_FOR_ACCEPTANCE',
+      'WAITING_FOR_ACCEPTANCE',
+    ]);
+    const reviewed = await listedProduct(t, { asset_code: 'REV', requires_review: true });
+    const d = await signed(reviewed.campaign.id);
+    expect(d.status).toBe('REVIEW_PENDING');
+
+    const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await logIn(page);
+    await page.goto(`${server.kontor.apiUrl}/studio/investments/?status=WAITING_FOR_ACCEPTANCE`);
+    for (const id of [a.id, b.id]) await page.locator(`#select-${id}`).check();
+    await page.getByRole('button', { name: 'Accept', exact: true }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The selected investments were processed.');
+    await page.goto(`${server.kontor.apiUrl}/studio/investments/?status=ACCEPTED`);
+    for (const id of [a.id, b.id]) await page.locator(`#select-${id}`).check();
+    await page.getByLabel('Paid on').fill(new Date().toISOString().slice(0, 10));
+    await page.getByRole('button', { name: 'Mark paid' }).click();
+    const status = async (id: string) => (await t.distributor.get(`${DISTRIBUTOR}/investments/${id}/`)).body.status;
+    expect([await status(a.id), await status(b.id)]).toEqual(['PAID', 'PAID']);
+
+    await page.goto(`${server.kontor.apiUrl}/studio/investments/${d.id}/`);
+    await page.getByRole('button', { name: 'Record review' }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The review is recorded.');
+    expect(await status(d.id)).toBe('WAITING_FOR_ACCEPTANCE');
+
+    await page.goto(`${server.kontor.apiUrl}/studio/investments/${c.id}/`);
+    await page.getByLabel('Cancel with the reason').selectOption('REJECTION');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    expect(await page.locator('.notice').textContent()).toBe('The investment is cancelled.');
+    expect(await status(c.id)).toBe('REJECTION');
+    // A refused action says why on the page and changes nothing.
+    await page.goto(`${server.kontor.apiUrl}/studio/investments/${d.id}/`);
+    await page.getByLabel('Cancel with the reason').selectOption('PAYMENT_MISSING');
+    const refused = page.waitForResponse((r) => r.url().endsWith('/cancel'));
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    expect((await refused).status()).toBe(409);
+    expect(await page.locator('.problem').textContent()).toContain('PAYMENT_MISSING');
+    expect(await status(d.id)).toBe('WAITING_FOR_ACCEPTANCE');
+
+    // Logging out ends the session: the same cookie opens nothing any more.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/studio\/login$/);
+    const after = await page.request.get(`${server.kontor.apiUrl}/studio/`, { maxRedirects: 0 });
+    expect(after.status()).toBe(303);
+  });
+
+  it('answers 410 on a subscription link older than 30 days', async () => {
+    const investor = await t.distributor.post(`${DISTRIBUTOR}/investors/`, {
+      natural_person: { forename: 'Olga', surname: 'Old' },
+    });
+    const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
+      investor_id: investor.body.id,
+      campaign_id: campaignId,
+      units: 1,
+    });
+    const page = await (await browser.newContext()).newPage();
+    expect((await page.goto(created.body.start_url))!.status()).toBe(200);
+    await server.db
+      .updateTable('investments')
+      .set({ created_at: new Date(Date.now() - 31 * 86_400_000).toISOString() })
+      .where('id', '=', created.body.id)
+      .execute();
+    expect((await page.goto(created.body.start_url))!.status()).toBe(410);
   });
 });
 
