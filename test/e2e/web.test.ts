@@ -16,6 +16,7 @@ import {
   deployedToken,
   ISSUER,
   identify,
+  invest,
   listedProduct,
   newAddress,
   paidInvestment,
@@ -307,7 +308,7 @@ describe("Studio's back office", () => {
 });
 
 describe("Studio's other actions", () => {
-  it('accepts and marks paid in a batch, records a review, rejects with a reason, and logs out', async () => {
+  it('accepts and marks paid in a batch, records a review, rejects with a reason, pages, and logs out', async () => {
     const signed = async (campaign: string) => {
       const investorId = await createInvestor(t.distributor, { kyc: true });
       const res = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
@@ -361,6 +362,32 @@ describe("Studio's other actions", () => {
     expect((await refused).status()).toBe(409);
     expect(await page.locator('.problem').textContent()).toContain('PAYMENT_MISSING');
     expect(await status(d.id)).toBe('WAITING_FOR_ACCEPTANCE');
+
+    // Paging: 50 a page, newest first, with links both ways.
+    const many = await createInvestor(t.distributor, { kyc: true });
+    for (let i = 0; i < 4; i++) {
+      await Promise.all(
+        Array.from({ length: 15 }, () =>
+          invest(t.distributor, {
+            investor_id: many,
+            campaign_id: campaignId,
+            units: 1,
+            signed_at: '2026-02-01T10:00:00Z',
+          }),
+        ),
+      );
+    }
+    await page.goto(`${server.kontor.apiUrl}/studio/investments/`);
+    const total = Number(
+      /^(\d+) investments/.exec((await page.locator('main p.hint').first().textContent()) ?? '')?.[1],
+    );
+    expect(total).toBeGreaterThan(50);
+    expect(await page.locator('main tbody tr').count()).toBe(50);
+    await page.getByRole('link', { name: 'Next page' }).click();
+    expect(await page.locator('main p.hint').first().textContent()).toBe(`${total} investments, 51–${total} shown`);
+    expect(await page.locator('main tbody tr').count()).toBe(total - 50);
+    await page.getByRole('link', { name: 'Previous page' }).click();
+    expect(await page.locator('main tbody tr').count()).toBe(50);
 
     // Logging out ends the session: the same cookie opens nothing any more.
     await page.getByRole('button', { name: 'Log out' }).click();
