@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/database.ts';
 import type { PrincipalType } from '../db/schema.ts';
@@ -96,6 +96,16 @@ export async function registerOAuthRoutes(
   await app.register(async (scope) => {
     // Form bodies are parsed here only: every other route takes JSON.
     await scope.register((await import('@fastify/formbody')).default);
+    // Bodies the parsers refuse (malformed JSON, another media type, too large) are answered in
+    // the token endpoint's own error format (RFC 6749 §5.2), not as problem+json.
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'token request failed');
+        return sendOAuthError(reply, new OAuthError(500, 'server_error', 'the token could not be issued'));
+      }
+      return sendOAuthError(reply, new OAuthError(status, 'invalid_request', error.message));
+    });
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         const body = (request.body ?? {}) as Record<string, unknown>;

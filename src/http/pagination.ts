@@ -5,10 +5,12 @@ import type { Database } from '../db/schema.ts';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
+export const MAX_OFFSET = 1_000_000_000;
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `default ${DEFAULT_LIMIT}` })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  // Bounded: PostgreSQL's OFFSET is a bigint, and no list is that long.
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET })),
 };
 
 export function PageOf<T extends ReturnType<typeof Type.Object>>(item: T) {

@@ -11,7 +11,7 @@ import type { Db, Trx } from '../../db/database.ts';
 import type { AppContext } from '../../http/app.ts';
 import { ApiError } from '../../http/errors.ts';
 import { WithStatus } from '../../http/idempotency.ts';
-import { baseUrlOf } from '../../http/pagination.ts';
+import { baseUrlOf, MAX_OFFSET } from '../../http/pagination.ts';
 import {
   INVESTMENT_STATUSES,
   type InvestmentStatus,
@@ -233,7 +233,7 @@ export async function registerStudioRoutes(app: import('fastify').FastifyInstanc
     const status = one(request.query.status);
     const product = one(request.query.product);
     const q = (one(request.query.q) ?? '').trim();
-    const offset = Math.max(0, Number.parseInt(one(request.query.offset) ?? '0', 10) || 0);
+    const offset = Math.min(MAX_OFFSET, Math.max(0, Number.parseInt(one(request.query.offset) ?? '0', 10) || 0));
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     const base = visibleInvestments(db, viewerOf(user))
       .innerJoin('investors', 'investors.id', 'investments.investor_id')
