@@ -310,10 +310,10 @@ export async function listedProduct(t: Tenant, productOverrides = {}, campaignOv
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
 
 /** Uploads a small PDF named `name` as a distributor document; its id. */
-export async function uploadPdf(api: Api, name: string): Promise<string> {
+export async function uploadPdf(api: Api, name: string, surface = DISTRIBUTOR): Promise<string> {
   const form = new FormData();
   form.append('file', new Blob([PDF], { type: 'application/pdf' }), name);
-  const res = await api.request('POST', `${DISTRIBUTOR}/documents/`, { raw: form });
+  const res = await api.request('POST', `${surface}/documents/`, { raw: form });
   expect(res.status, res.text).toBe(201);
   return res.body.id;
 }
