@@ -36,6 +36,8 @@ export interface Config {
   chainConfirmations: number;
   /** How often the indexer looks at the ledger, ms (`LEDGER_POLL_INTERVAL_MS`). */
   ledgerPollMs: number;
+  /** Most credits in one batch-mint transaction (`CREDIT_BATCH_MAX`, 1–250; 1 = one transaction per credit). */
+  creditBatchMax: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +73,13 @@ function localSecrets(home: string): { wallet_encryption_key: string; postgres_p
 
 export function embeddedPostgresPassword(home: string): string {
   return localSecrets(home).postgres_password;
+}
+
+function creditBatchMaxFrom(env: NodeJS.ProcessEnv): number {
+  const value = intFrom(env, 'CREDIT_BATCH_MAX', 250);
+  // 250 is what fits under the transaction gas cap (src/ledger/contract.ts).
+  if (value < 1 || value > 250) throw new ConfigError(`CREDIT_BATCH_MAX must be from 1 to 250, got ${value}`);
+  return value;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -116,5 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // can, so there a log waits 12 blocks by default.
     chainConfirmations: intFrom(env, 'CHAIN_CONFIRMATIONS', chainRpcUrl ? 12 : 0),
     ledgerPollMs: intFrom(env, 'LEDGER_POLL_INTERVAL_MS', 2000),
+    creditBatchMax: creditBatchMaxFrom(env),
   };
 }

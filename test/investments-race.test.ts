@@ -327,15 +327,11 @@ describe('a campaign switched off while a create is in flight', () => {
       person: { forename: 'Late', surname: 'Comer' },
     });
 
-    // Holds the wallet row: the create's insert (its foreign key to the wallet) waits for it.
-    const walletLock = heldTransaction((trx) =>
-      trx.selectFrom('wallets').select('id').where('id', '=', walletId).forUpdate().execute(),
-    );
-    await walletLock.ready;
     // The issuer switches the campaign off (committed below).
     const switchOff = heldTransaction((trx) => setCampaignActive(trx, t.issuerId, product.id, campaign.id, false));
     await switchOff.ready;
-    // The create reads the campaign as active, then waits to reserve.
+    // The create reads the campaign as active, then waits on the campaign row the switch-off holds
+    // (its insert's foreign key); its reservation, the last statement, comes after the switch-off.
     const create = t.distributor.post(INVESTMENTS, {
       investor_id: investorId,
       campaign_id: campaign.id,
@@ -343,7 +339,7 @@ describe('a campaign switched off while a create is in flight', () => {
       signed_at: SIGNED,
       wallet: walletId,
     });
-    await blockedOn('update "campaigns"%');
+    await blockedOn('insert into "investments"%');
     // A new campaign for the units the switch-off frees waits for the product.
     const replacement = t.issuer.post(
       `${ISSUER}/products/${product.id}/campaigns/`,
@@ -352,12 +348,9 @@ describe('a campaign switched off while a create is in flight', () => {
     await blockedOn('%from "products"%for update%');
     switchOff.release();
     await switchOff.done;
-    // The replacement campaign goes through. (A create that still reserved on the switched-off
-    // campaign would now wait for the wallet, its reservation not yet visible to the replacement.)
-    const second = await replacement;
-    walletLock.release();
-    await walletLock.done;
+    // The create re-checks the row the switch-off left: refused; the replacement goes through.
     const first = await create;
+    const second = await replacement;
 
     const campaigns = await server.db
       .selectFrom('campaigns')

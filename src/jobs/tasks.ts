@@ -26,7 +26,8 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
   return {
     ledger_operations: async (_payload, helpers) => {
       // Another worker holds the registrar key: come back in a second.
-      if ((await processLedgerOperations(db, await ledgerOnce())) === 'busy') {
+      const outcome = await processLedgerOperations(db, await ledgerOnce(), { creditBatchMax: config.creditBatchMax });
+      if (outcome === 'busy') {
         await helpers.addJob('ledger_operations', {}, { runAt: new Date(Date.now() + 1000) });
         return;
       }

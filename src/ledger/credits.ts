@@ -268,7 +268,7 @@ async function recordDeployment(db: Db, ledger: Ledger, productId: string, tx: C
 }
 
 /** The `ledger_operations` step for credits: mints pending credits in batches, per product. */
-export async function mintPendingCredits(db: Db, ledger: Ledger): Promise<void> {
+export async function mintPendingCredits(db: Db, ledger: Ledger, batchMax = BATCH_MINT_MAX_RECIPIENTS): Promise<void> {
   for (;;) {
     const next = await db
       .selectFrom('credits')
@@ -288,7 +288,7 @@ export async function mintPendingCredits(db: Db, ledger: Ledger): Promise<void> 
       .where('status', '=', 'processing')
       .where('chain_transaction_id', 'is', null)
       .orderBy('created_at')
-      .limit(BATCH_MINT_MAX_RECIPIENTS)
+      .limit(Math.min(batchMax, BATCH_MINT_MAX_RECIPIENTS))
       .execute();
     const contract = next.token_contract_address as Hex;
     await registerRecipients(db, ledger, next.product_id, contract, [...new Set(batch.map((c) => c.wallet_address))]);

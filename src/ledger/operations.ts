@@ -12,7 +12,11 @@ import { registerReceivingWallets } from './registrations.ts';
 import { asSoleSigner, settleStoredTransactions } from './signer.ts';
 import { executePendingTransfers, resolveTransfersOf } from './transfers.ts';
 
-export async function processLedgerOperations(db: Db, ledger: Ledger): Promise<'done' | 'busy'> {
+export async function processLedgerOperations(
+  db: Db,
+  ledger: Ledger,
+  options: { creditBatchMax?: number } = {},
+): Promise<'done' | 'busy'> {
   const result = await asSoleSigner(db, ledger, async () => {
     await settleStoredTransactions(db, ledger);
     // Tasks whose transaction is settled (mined, reverted, dropped) but not the task itself.
@@ -41,7 +45,7 @@ export async function processLedgerOperations(db: Db, ledger: Ledger): Promise<'
     }
     await deployTokens(db, ledger);
     await registerReceivingWallets(db, ledger);
-    await mintPendingCredits(db, ledger);
+    await mintPendingCredits(db, ledger, options.creditBatchMax);
     await executePendingTransfers(db, ledger);
     await executePendingBurns(db, ledger);
   });

@@ -1,0 +1,386 @@
+/**
+ * `npm run bench`: Kontor's figures measured in one run on the embedded defaults, each against a
+ * ceiling measured in the same run where there is one. Writes bench/results.json and prints a
+ * table with the targets of issue 7.
+ *
+ * - start_ms: `kontor start` to ready on an existing KONTOR_HOME (the second start).
+ * - create_investment: POST /investments/ at 50 concurrent clients (autocannon), against
+ *   `pgbench -M prepared` tpcb-like TPS on the same PostgreSQL.
+ * - lifecycle: create → accept → pay → credit → DELIVERED for 2,000 investments.
+ * - credits: credits per second batched (CREDIT_BATCH_MAX=250) vs one transaction per credit
+ *   (CREDIT_BATCH_MAX=1), on the same anvil.
+ * - rss_peak_mb: the kontor process's peak resident set (VmHWM) after all of it.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { freePort } from '../src/runtime/ports.ts';
+import { embeddedUrl, runningEmbeddedPort } from '../src/runtime/postgres.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'kontor.mjs');
+const LIFECYCLE_COUNT = Number(process.env.BENCH_LIFECYCLE ?? 2000);
+const CREDITS_BATCHED = Number(process.env.BENCH_CREDITS ?? 1000);
+const CREDITS_SINGLE = Number(process.env.BENCH_CREDITS_SINGLE ?? 150);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+
+const home = mkdtempSync(join(tmpdir(), 'kontor-bench-'));
+const baseEnv = { KONTOR_HOME: home, LOG_LEVEL: 'warn', LEDGER_POLL_INTERVAL_MS: '200' };
+
+// ---- the server ---------------------------------------------------------------------------------
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+async function start(extra: Record<string, string> = {}): Promise<Server> {
+  const port = await freePort();
+  const began = performance.now();
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { ...process.env, ...baseEnv, PORT: String(port), ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d;
+      if (output.includes('Kontor is running.')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`kontor start exited with ${code}:\n${output}`)));
+  });
+  const startMs = performance.now() - began;
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    startMs,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function cli(args: string[]): string {
+  return execFileSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...baseEnv }, encoding: 'utf8' });
+}
+
+// ---- the API ------------------------------------------------------------------------------------
+
+interface Demo {
+  api_url: string;
+  issuer: { client_id: string; client_secret: string };
+  distributor: { client_id: string; client_secret: string };
+  product_id: string;
+  campaign_id: string;
+}
+
+class Client {
+  constructor(
+    readonly base: string,
+    readonly token: string,
+  ) {}
+  static async of(base: string, credentials: { client_id: string; client_secret: string }) {
+    const res = await fetch(`${base}/api/external/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', ...credentials }),
+    });
+    return new Client(base, ((await res.json()) as { access_token: string }).access_token);
+  }
+  async call(method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(`${this.base}/api/external/distributor/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function pool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
+
+const hex = '0123456789abcdef';
+/** A random address in lower case (getAddress gives it its EIP-55 checksum). */
+function randomAddress(): string {
+  return `0x${Array.from({ length: 40 }, () => hex[Math.floor(Math.random() * 16)]).join('')}`;
+}
+
+async function investorsWithWallets(api: Client, count: number) {
+  const { getAddress } = await import('viem');
+  return pool(
+    Array.from({ length: count }, (_, i) => i),
+    CONNECTIONS,
+    async (i) => {
+      const investor = await api.call('POST', '/investors/', {
+        natural_person: { forename: 'Bench', surname: `Investor ${i}` },
+        wallet_address: getAddress(randomAddress()),
+      });
+      await api.call('POST', `/investors/${investor.id}/identifications/`, {
+        document_type: 'IDCARD',
+        document_id: `B${i}`,
+        document_valid_to: '2035-01-01',
+        verified_at: '2026-01-05T09:00:00Z',
+      });
+      const wallets = await api.call('GET', `/investors/${investor.id}/wallets/`);
+      return { investorId: investor.id as string, walletId: wallets.results[0].id as string };
+    },
+  );
+}
+
+async function documents(api: Client) {
+  const upload = async (name: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')], { type: 'application/pdf' }), name);
+    const res = await fetch(`${api.base}/api/external/distributor/v2/documents/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token}` },
+      body: form,
+    });
+    return ((await res.json()) as { id: string }).id;
+  };
+  return [
+    { category: 'effecta_cryptoregistry_tos', document_id: await upload('tos.pdf') },
+    { category: 'effecta_document', document_id: await upload('terms.pdf') },
+  ];
+}
+
+async function countDelivered(api: Client, campaignId: string): Promise<number> {
+  const page = await api.call('GET', `/investments/?campaign_id=${campaignId}&status=DELIVERED&limit=1`);
+  return page.count;
+}
+
+async function untilDelivered(api: Client, campaignId: string, count: number, timeoutMs = 600_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await countDelivered(api, campaignId)) < count) {
+    if (Date.now() > deadline) throw new Error(`not all ${count} delivered in time`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// ---- the phases ---------------------------------------------------------------------------------
+
+async function createInvestment(server: Server) {
+  const demo = JSON.parse(cli(['demo', '--json'])) as Demo;
+  const api = await Client.of(server.url, demo.distributor);
+  const { investorId, walletId } = (await investorsWithWallets(api, 1))[0]!;
+  const signed = await documents(api);
+  const result = await autocannon({
+    url: `${server.url}/api/external/distributor/v2/investments/`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      investor_id: investorId,
+      campaign_id: demo.campaign_id,
+      units: 1,
+      signed_at: '2026-02-01T10:00:00Z',
+      signed_documents: signed,
+      wallet: walletId,
+    }),
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`create_investment: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  return {
+    requests_per_s: result.requests.average,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    count: result.requests.total,
+  };
+}
+
+function pgbenchBinary(): string {
+  for (const candidate of ['/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  // Debian ships pgbench with the server package; only its binaries are used here.
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql-15'], { stdio: 'inherit' });
+  return '/usr/lib/postgresql/15/bin/pgbench';
+}
+
+async function pgbench(): Promise<number> {
+  const port = runningEmbeddedPort(home);
+  if (!port) throw new Error('the embedded PostgreSQL is not running');
+  const url = embeddedUrl(home, port);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query('drop database if exists bench_pgbench');
+  await admin.query('create database bench_pgbench');
+  await admin.end();
+  const target = url.replace(/\/[^/?]+(\?|$)/, '/bench_pgbench$1');
+  const bin = pgbenchBinary();
+  execFileSync(bin, ['-i', '-q', '-s', '10', target], { stdio: 'ignore' });
+  const out = execFileSync(
+    bin,
+    ['-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(DURATION_S), '-n', target],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1];
+  if (!tps) throw new Error(`pgbench printed no tps:\n${out}`);
+  return Number(tps);
+}
+
+async function lifecycle(server: Server) {
+  const demo = JSON.parse(cli(['demo', '--json'])) as Demo;
+  const api = await Client.of(server.url, demo.distributor);
+  const investors = await investorsWithWallets(api, 200);
+  const signed = await documents(api);
+  const began = performance.now();
+  await pool(
+    Array.from({ length: LIFECYCLE_COUNT }, (_, i) => investors[i % investors.length]!),
+    CONNECTIONS,
+    async ({ investorId, walletId }) => {
+      const investment = await api.call('POST', '/investments/', {
+        investor_id: investorId,
+        campaign_id: demo.campaign_id,
+        units: 1,
+        signed_at: '2026-02-01T10:00:00Z',
+        signed_documents: signed,
+        wallet: walletId,
+      });
+      await api.call('PATCH', `/investments/${investment.id}/`, { accepted_at: new Date().toISOString() });
+      await api.call('PATCH', `/investments/${investment.id}/`, { paid_at: new Date().toISOString() });
+      await api.call('POST', `/investments/${investment.id}/credits/`);
+    },
+  );
+  await untilDelivered(api, demo.campaign_id, LIFECYCLE_COUNT);
+  const seconds = (performance.now() - began) / 1000;
+  return { investments: LIFECYCLE_COUNT, seconds, per_s: LIFECYCLE_COUNT / seconds };
+}
+
+/** Credits per second for `count` PAID investments of distinct wallets, from the first request to the last delivery. */
+async function credits(server: Server, count: number) {
+  const demo = JSON.parse(cli(['demo', '--json'])) as Demo;
+  const api = await Client.of(server.url, demo.distributor);
+  const investors = await investorsWithWallets(api, count);
+  const signed = await documents(api);
+  const paid = await pool(investors, CONNECTIONS, async ({ investorId, walletId }) => {
+    const now = new Date().toISOString();
+    const investment = await api.call('POST', '/investments/', {
+      investor_id: investorId,
+      campaign_id: demo.campaign_id,
+      units: 1,
+      signed_at: '2026-02-01T10:00:00Z',
+      signed_documents: signed,
+      accepted_at: now,
+      paid_at: now,
+      wallet: walletId,
+    });
+    return investment.id as string;
+  });
+  // The product's token and the wallets' registrations are in place before the clock starts.
+  await new Promise((r) => setTimeout(r, 3000));
+  const began = performance.now();
+  await pool(paid, CONNECTIONS, (id) => api.call('POST', `/investments/${id}/credits/`));
+  await untilDelivered(api, demo.campaign_id, count);
+  const seconds = (performance.now() - began) / 1000;
+  return { credits: count, seconds, per_s: count / seconds };
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+  return Math.round(kb / 1024);
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+const first = await start();
+await first.stop();
+let server = await start();
+const startMs = Math.round(server.startMs);
+console.log(`start_ms ${startMs}`);
+
+const create = await createInvestment(server);
+console.log(`create_investment ${create.requests_per_s.toFixed(0)} req/s`);
+const pgbenchTps = await pgbench();
+console.log(`pgbench ${pgbenchTps.toFixed(0)} tps`);
+const life = await lifecycle(server);
+console.log(`lifecycle ${life.per_s.toFixed(1)}/s`);
+const batched = await credits(server, CREDITS_BATCHED);
+console.log(`credits batched ${batched.per_s.toFixed(1)}/s`);
+const rss = peakRssMb(server.child.pid!);
+await server.stop();
+server = await start({ CREDIT_BATCH_MAX: '1' });
+const single = await credits(server, CREDITS_SINGLE);
+console.log(`credits one per transaction ${single.per_s.toFixed(1)}/s`);
+await server.stop();
+
+const cpu = readFileSync('/proc/cpuinfo', 'utf8');
+const results = {
+  measured_at: new Date().toISOString(),
+  machine: {
+    cpu: /model name\s*:\s*(.+)/.exec(cpu)?.[1] ?? 'unknown',
+    cores: (cpu.match(/^processor/gm) ?? []).length,
+    node: process.version,
+  },
+  start_ms: startMs,
+  create_investment: create,
+  pgbench_tps: pgbenchTps,
+  create_investment_vs_pgbench: create.requests_per_s / pgbenchTps,
+  lifecycle: life,
+  credits: { batched, single },
+  credits_per_s: batched.per_s,
+  credits_batched_vs_single: batched.per_s / single.per_s,
+  rss_peak_mb: rss,
+};
+writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+const rows: [string, string, string, boolean][] = [
+  ['start_ms', String(startMs), '< 3000', startMs < 3000],
+  [
+    'create_investment req/s (p50 / p99 ms)',
+    `${create.requests_per_s.toFixed(0)} (${create.p50_ms} / ${create.p99_ms})`,
+    '',
+    true,
+  ],
+  ['pgbench tpcb-like tps', pgbenchTps.toFixed(0), '', true],
+  [
+    'create_investment_vs_pgbench',
+    results.create_investment_vs_pgbench.toFixed(2),
+    '≥ 0.5',
+    results.create_investment_vs_pgbench >= 0.5,
+  ],
+  ['lifecycle per s (2,000)', life.per_s.toFixed(1), '', true],
+  ['credits_per_s (batched)', batched.per_s.toFixed(1), '≥ 300', batched.per_s >= 300],
+  ['credits one per transaction per s', single.per_s.toFixed(1), '', true],
+  [
+    'credits_batched_vs_single',
+    results.credits_batched_vs_single.toFixed(1),
+    '≥ 10',
+    results.credits_batched_vs_single >= 10,
+  ],
+  ['rss_peak_mb', String(rss), '< 400', rss < 400],
+];
+console.log(`\nKontor benchmark (${results.machine.cpu}, ${results.machine.cores} cores, Node ${process.version})`);
+for (const [name, value, target, ok] of rows) {
+  console.log(`${name.padEnd(40)} ${value.padStart(16)}  ${target.padEnd(8)} ${target ? (ok ? 'met' : 'MISSED') : ''}`);
+}
