@@ -3,7 +3,11 @@
  * file is read, and the same text at the same time gives the same bytes (the creation date is the
  * statement's time), so a statement's SHA-256 can be recomputed.
  */
-import PDFDocument from 'pdfkit';
+import type PDFKit from 'pdfkit';
+
+/** pdfkit (with fontkit) is loaded on the first PDF, not when Kontor starts. */
+let pdfkit: Promise<typeof PDFKit> | null = null;
+
 import type { StatementText } from './domain.ts';
 
 const MARGIN = 56;
@@ -66,7 +70,12 @@ function fittingSize(doc: PDFKit.PDFDocument, value: string, width: number): num
   return size;
 }
 
-export function renderStatementPdf(text: StatementText, meta: { createdAt: string; subject: string }): Promise<Buffer> {
+export async function renderStatementPdf(
+  text: StatementText,
+  meta: { createdAt: string; subject: string },
+): Promise<Buffer> {
+  pdfkit ??= import('pdfkit').then((m) => m.default);
+  const PDFDocument = await pdfkit;
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
