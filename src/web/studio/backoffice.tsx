@@ -4,7 +4,7 @@
  * and for registrar users the registrar's pages (issuers, platforms, allowances, the web
  * subscription switch, API clients).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../../http/app.ts';
 import { ApiError, type FieldErrors, notFound } from '../../http/errors.ts';
@@ -22,14 +22,11 @@ import {
 import { CampaignCreate } from '../../products/routes.ts';
 import { type CampaignInput, createCampaign, setCampaignActive } from '../../products/service.ts';
 import { formatMoney } from '../../registry/domain.ts';
+import { one, type PageRequest } from '../forms.ts';
 import { Csrf, Facts, Field, html, Layout, type NavItem, when } from '../render.tsx';
 import type { StudioUser } from './session.ts';
 
-type Req = FastifyRequest<{
-  Params: Record<string, string>;
-  Querystring: Record<string, string>;
-  Body: Record<string, string | string[]>;
-}>;
+type Req = PageRequest;
 
 export interface StudioKit {
   userOf(request: Req, reply: FastifyReply): Promise<StudioUser | null>;
@@ -41,7 +38,6 @@ export interface StudioKit {
   send(reply: FastifyReply, status: number, page: string): FastifyReply;
 }
 
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const DONE: Record<string, string> = {
   campaign: 'The campaign is created.',
   switched: 'The campaign is switched.',
@@ -191,7 +187,7 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       html(
         <Layout
           {...layout(user, '/studio/products/', product.name)}
-          notice={DONE[request.query.done ?? ''] ?? null}
+          notice={DONE[one(request.query.done) ?? ''] ?? null}
           problem={e ? 'The campaign was not created: please correct the fields marked below.' : ledgerProblem}
         >
           <Facts
@@ -657,7 +653,10 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       reply,
       200,
       html(
-        <Layout {...layout(user, '/studio/registrar/', 'Registrar')} notice={DONE[request.query.done ?? ''] ?? null}>
+        <Layout
+          {...layout(user, '/studio/registrar/', 'Registrar')}
+          notice={DONE[one(request.query.done) ?? ''] ?? null}
+        >
           {secret && (
             <div class="notice" role="status">
               <p>

@@ -5,7 +5,7 @@
  * the session's CSRF token. A registrar user (no issuer) sees every issuer's objects.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import type { Db, Trx } from '../../db/database.ts';
 import type { AppContext } from '../../http/app.ts';
@@ -28,16 +28,13 @@ import {
   visibleInvestments,
 } from '../../investments/service.ts';
 import { creditsWithHash, creditView, requestCredit } from '../../ledger/credits.ts';
+import { many, one, type PageRequest, sendPage } from '../forms.ts';
 import { Csrf, Facts, html, Layout, money, type NavItem, when } from '../render.tsx';
 import { cookie, csrfToken, csrfValid, readCookie } from '../security.ts';
 import { registerBackOffice, type StudioKit } from './backoffice.tsx';
 import { logIn, logOut, type StudioUser, sessionCookie, sessionUser } from './session.ts';
 
-type Req = FastifyRequest<{
-  Params: Record<string, string>;
-  Querystring: Record<string, string | string[]>;
-  Body: Record<string, string | string[]>;
-}>;
+type Req = PageRequest;
 
 const PAGE_SIZE = 50;
 const LOGIN_COOKIE = 'kontor_login';
@@ -67,12 +64,8 @@ function nav(current: string, user: StudioUser): NavItem[] {
 }
 
 const viewerOf = (user: StudioUser): InvestmentViewer => ({ kind: 'issuer', issuerId: user.issuerId });
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const many = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-function send(reply: FastifyReply, status: number, page: string) {
-  return reply.code(status).type('text/html; charset=utf-8').send(page);
-}
+const send = sendPage;
 
 /** A date (YYYY-MM-DD) from a form as the start of that day in UTC; null when it is not one. */
 function dateInput(value: string | undefined): string | null {

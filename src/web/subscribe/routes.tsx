@@ -7,7 +7,7 @@
  * (SUBSCRIPTION_LINK_DAYS); nothing of another investor is reachable from it; every form carries
  * a CSRF token bound to it; pages send no Referer.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db, Trx } from '../../db/database.ts';
 import type { AppContext } from '../../http/app.ts';
 import { ApiError, type FieldErrors } from '../../http/errors.ts';
@@ -25,6 +25,7 @@ import { InvestorPatch } from '../../investors/routes.ts';
 import { createGenericWallet, createManagedWallet, updateInvestor } from '../../investors/service.ts';
 import { registerKeeperOf } from '../../registry/domain.ts';
 import { addressProblem } from '../../validation/address.ts';
+import { sendPage } from '../forms.ts';
 import { Csrf, Facts, Field, html, Layout, money, when } from '../render.tsx';
 import { csrfToken, csrfValid } from '../security.ts';
 import { pdf, registerTermsText, type SubscriptionFacts, subscriptionFormText, termsText } from './documents.ts';
@@ -156,9 +157,7 @@ async function load(db: Db | Trx, token: string, baseUrl: string, keeper: string
   };
 }
 
-function send(reply: FastifyReply, status: number, page: string) {
-  return reply.code(status).type('text/html; charset=utf-8').send(page);
-}
+const send = sendPage;
 
 function Steps({ current }: { current: number }) {
   return (
