@@ -132,6 +132,20 @@ async function creditEvent(trx: Trx, creditId: string, type: 'credit.succeeded' 
 /** The credits of a mined transaction succeeded: their investments are DELIVERED, with their first registry statement. */
 async function succeed(db: Db, ledger: Ledger, creditIds: string[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // The credits of a batch share their transaction: its hash and block are read once.
+    const mints = new Map<string, { hash: string; block_number: bigint | null }>();
+    const mintOf = async (txId: string) => {
+      let mint = mints.get(txId);
+      if (!mint) {
+        mint = await trx
+          .selectFrom('chain_transactions')
+          .select(['hash', 'block_number'])
+          .where('id', '=', txId)
+          .executeTakeFirstOrThrow();
+        mints.set(txId, mint);
+      }
+      return mint;
+    };
     for (const id of creditIds) {
       const credit = await trx
         .selectFrom('credits')
@@ -153,21 +167,16 @@ async function succeed(db: Db, ledger: Ledger, creditIds: string[]): Promise<voi
         .executeTakeFirstOrThrow();
       if (investment.status === 'PAID') {
         const now = new Date().toISOString();
-        const mined = await trx
-          .selectFrom('chain_transactions')
-          .select('block_number')
-          .where('id', '=', credit.chain_transaction_id!)
-          .executeTakeFirstOrThrow();
+        const mined = await mintOf(credit.chain_transaction_id!);
         await changeStatus(trx, investment, 'DELIVERED', now, {
           delivered_at: now,
           remaining_amount: investment.units,
           // Its place in the wallet's first-in first-out order.
           ledger_block: mined.block_number,
         });
-        const { transaction_hash } = await creditsWithHash(trx).where('credits.id', '=', id).executeTakeFirstOrThrow();
         await issueStatement(trx, investment.id, 'ISSUANCE', {
           keeper: ledger.keeper,
-          transactionHash: transaction_hash,
+          transactionHash: mined.hash,
           now: new Date(now),
         });
       }
