@@ -5,7 +5,7 @@
  * subscription switch, API clients).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { sql } from 'kysely';
+import type { ComponentChildren } from 'preact';
 import type { AppContext } from '../../http/app.ts';
 import { ApiError, type FieldErrors, notFound } from '../../http/errors.ts';
 import { bodyErrors } from '../../http/validation.ts';
@@ -21,9 +21,10 @@ import {
 } from '../../parties/service.ts';
 import { CampaignCreate } from '../../products/routes.ts';
 import { type CampaignInput, createCampaign, setCampaignActive } from '../../products/service.ts';
-import { formatMoney } from '../../registry/domain.ts';
+import { formatMoney, partyName } from '../../registry/domain.ts';
 import { one, type PageRequest } from '../forms.ts';
 import { Csrf, Facts, Field, html, Layout, type NavItem, when } from '../render.tsx';
+import { investorName } from './queries.ts';
 import type { StudioUser } from './session.ts';
 
 type Req = PageRequest;
@@ -84,11 +85,12 @@ function Table(props: { caption?: string; head: string[]; rows: (string | number
   );
 }
 
-const nameOf = sql<string>`coalesce(investors.legal_person->>'company_name', concat_ws(' ', investors.natural_person->>'forename', investors.natural_person->>'surname'))`;
-
 export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, kit: StudioKit): Promise<void> {
   const { db, config } = ctx;
   const { userOf, layout, send } = kit;
+  /** A page of Studio's frame with these contents, 200. */
+  const page = (reply: FastifyReply, user: StudioUser, current: string, title: string, contents: ComponentChildren) =>
+    send(reply, 200, html(<Layout {...layout(user, current, title)}>{contents}</Layout>));
 
   // ---- products, campaigns, cap table ------------------------------------------------------
 
@@ -101,23 +103,21 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       .$if(user.issuerId !== null, (q) => q.where('issuer_id', '=', user.issuerId!))
       .orderBy('created_at')
       .execute();
-    return send(
+    return page(
       reply,
-      200,
-      html(
-        <Layout {...layout(user, '/studio/products/', 'Products')}>
-          <Table
-            head={['Product', 'ISIN', 'Token', 'Issue volume (units)', 'Contract']}
-            rows={products.map((p) => [
-              <a href={`/studio/products/${p.id}/`}>{p.name}</a>,
-              p.isin,
-              p.asset_code,
-              String(p.max_issuable_amount),
-              p.token_contract_address ?? 'being deployed',
-            ])}
-          />
-        </Layout>,
-      ),
+      user,
+      '/studio/products/',
+      'Products',
+      <Table
+        head={['Product', 'ISIN', 'Token', 'Issue volume (units)', 'Contract']}
+        rows={products.map((p) => [
+          <a href={`/studio/products/${p.id}/`}>{p.name}</a>,
+          p.isin,
+          p.asset_code,
+          String(p.max_issuable_amount),
+          p.token_contract_address ?? 'being deployed',
+        ])}
+      />,
     );
   });
 
@@ -170,7 +170,7 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       .selectFrom('investments')
       .innerJoin('wallets', 'wallets.id', 'investments.wallet_id')
       .innerJoin('investors', 'investors.id', 'investments.investor_id')
-      .select(['wallets.address', nameOf.as('holder')])
+      .select(['wallets.address', investorName.as('holder')])
       .select((eb) => eb.fn.sum<string>('investments.remaining_amount').as('held'))
       .where('investments.product_id', '=', product.id)
       .where('investments.remaining_amount', '>', 0n)
@@ -410,7 +410,7 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       .selectFrom('investors')
       .innerJoin('investments', 'investments.investor_id', 'investors.id')
       .innerJoin('distribution_platforms as dp', 'dp.id', 'investors.distribution_platform_id')
-      .select(['investors.id', nameOf.as('name'), 'investors.kyc_status', 'dp.platform_company_name'])
+      .select(['investors.id', investorName.as('name'), 'investors.kyc_status', 'dp.platform_company_name'])
       .select((eb) => [
         eb.fn.count<string>('investments.id').as('investments'),
         eb.fn.sum<string>('investments.remaining_amount').as('held'),
@@ -420,24 +420,22 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       .orderBy('investors.created_at', 'desc')
       .limit(500)
       .execute();
-    return send(
+    return page(
       reply,
-      200,
-      html(
-        <Layout {...layout(user, '/studio/investors/', 'Investors')}>
-          <Table
-            caption="Investors with investments in your products (the 500 newest)"
-            head={['Investor', 'Platform', 'KYC', 'Investments', 'Units held']}
-            rows={rows.map((r) => [
-              <a href={`/studio/investments/?q=${encodeURIComponent(r.id)}`}>{r.name || r.id}</a>,
-              r.platform_company_name,
-              r.kyc_status,
-              String(r.investments),
-              String(r.held ?? 0),
-            ])}
-          />
-        </Layout>,
-      ),
+      user,
+      '/studio/investors/',
+      'Investors',
+      <Table
+        caption="Investors with investments in your products (the 500 newest)"
+        head={['Investor', 'Platform', 'KYC', 'Investments', 'Units held']}
+        rows={rows.map((r) => [
+          <a href={`/studio/investments/?q=${encodeURIComponent(r.id)}`}>{r.name || r.id}</a>,
+          r.platform_company_name,
+          r.kyc_status,
+          String(r.investments),
+          String(r.held ?? 0),
+        ])}
+      />,
     );
   });
 
@@ -456,32 +454,30 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
         's.remaining_amount',
         's.created_at',
         'products.name',
-        nameOf.as('holder'),
+        investorName.as('holder'),
       ])
       .$if(user.issuerId !== null, (q) => q.where('investments.issuer_id', '=', user.issuerId!))
       .orderBy('s.created_at', 'desc')
       .limit(200)
       .execute();
-    return send(
+    return page(
       reply,
-      200,
-      html(
-        <Layout {...layout(user, '/studio/statements/', 'Registry statements')}>
-          <Table
-            caption="The 200 newest statements"
-            head={['Time', 'Reason', 'Holder', 'Product', 'Units', 'Held after', 'PDF']}
-            rows={rows.map((r) => [
-              when(r.created_at),
-              r.reason,
-              r.holder,
-              r.name,
-              String(r.units),
-              String(r.remaining_amount),
-              <a href={`/studio/statements/${r.id}.pdf`}>download</a>,
-            ])}
-          />
-        </Layout>,
-      ),
+      user,
+      '/studio/statements/',
+      'Registry statements',
+      <Table
+        caption="The 200 newest statements"
+        head={['Time', 'Reason', 'Holder', 'Product', 'Units', 'Held after', 'PDF']}
+        rows={rows.map((r) => [
+          when(r.created_at),
+          r.reason,
+          r.holder,
+          r.name,
+          String(r.units),
+          String(r.remaining_amount),
+          <a href={`/studio/statements/${r.id}.pdf`}>download</a>,
+        ])}
+      />,
     );
   });
 
@@ -539,35 +535,35 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
           .limit(200)
           .execute()
       : [];
-    return send(
+    return page(
       reply,
-      200,
-      html(
-        <Layout {...layout(user, '/studio/webhooks/', 'Webhooks')}>
-          <Table
-            caption="Subscriptions (managed through the API)"
-            head={['URL', 'Events', 'State']}
-            rows={hooks.map((h) => [
-              h.url,
-              h.events?.join(', ') ?? 'all',
-              h.is_active ? 'active' : `disabled: ${h.disabled_reason ?? ''}`,
-            ])}
-          />
-          <h2>Deliveries</h2>
-          <Table
-            caption="The 200 newest deliveries"
-            head={['Time', 'Event', 'URL', 'Status', 'Attempts', 'Last answer']}
-            rows={deliveries.map((d) => [
-              when(d.created_at),
-              d.type,
-              d.url,
-              d.status,
-              String(d.attempts),
-              d.last_status_code !== null ? String(d.last_status_code) : d.last_error,
-            ])}
-          />
-        </Layout>,
-      ),
+      user,
+      '/studio/webhooks/',
+      'Webhooks',
+      <>
+        <Table
+          caption="Subscriptions (managed through the API)"
+          head={['URL', 'Events', 'State']}
+          rows={hooks.map((h) => [
+            h.url,
+            h.events?.join(', ') ?? 'all',
+            h.is_active ? 'active' : `disabled: ${h.disabled_reason ?? ''}`,
+          ])}
+        />
+        <h2>Deliveries</h2>
+        <Table
+          caption="The 200 newest deliveries"
+          head={['Time', 'Event', 'URL', 'Status', 'Attempts', 'Last answer']}
+          rows={deliveries.map((d) => [
+            when(d.created_at),
+            d.type,
+            d.url,
+            d.status,
+            String(d.attempts),
+            d.last_status_code !== null ? String(d.last_status_code) : d.last_error,
+          ])}
+        />
+      </>,
     );
   });
 
@@ -581,23 +577,21 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       .orderBy('created_at', 'desc')
       .limit(200)
       .execute();
-    return send(
+    return page(
       reply,
-      200,
-      html(
-        <Layout {...layout(user, '/studio/mail/', 'Mail outbox')}>
-          <Table
-            caption="E-mails to Studio users (the 200 newest); without SMTP_URL they stay here unsent"
-            head={['Time', 'Subject', 'To', 'Sent']}
-            rows={mails.map((m) => [
-              when(m.created_at),
-              m.subject,
-              m.recipients?.join(', ') ?? null,
-              m.sent_at ? when(m.sent_at) : m.last_error ? `not yet: ${m.last_error}` : 'not yet',
-            ])}
-          />
-        </Layout>,
-      ),
+      user,
+      '/studio/mail/',
+      'Mail outbox',
+      <Table
+        caption="E-mails to Studio users (the 200 newest); without SMTP_URL they stay here unsent"
+        head={['Time', 'Subject', 'To', 'Sent']}
+        rows={mails.map((m) => [
+          when(m.created_at),
+          m.subject,
+          m.recipients?.join(', ') ?? null,
+          m.sent_at ? when(m.sent_at) : m.last_error ? `not yet: ${m.last_error}` : 'not yet',
+        ])}
+      />,
     );
   });
 
@@ -638,11 +632,8 @@ export async function registerBackOffice(app: FastifyInstance, ctx: AppContext, 
       ])
       .orderBy('created_at')
       .execute();
-    const issuerName = (i: { natural_person: unknown; legal_person: unknown }) => {
-      const l = i.legal_person as { company_name?: string } | null;
-      const n = i.natural_person as { forename?: string; surname?: string } | null;
-      return l?.company_name ?? [n?.forename, n?.surname].filter(Boolean).join(' ');
-    };
+    const issuerName = (i: { natural_person: unknown; legal_person: unknown }) =>
+      partyName(i.natural_person, i.legal_person);
     const allowed = (issuerId: string, platformId: string) =>
       allowances.some((a) => a.issuer_id === issuerId && a.distribution_platform_id === platformId && a.is_allowed);
     const ownerName = (c: { issuer_id: string | null; distribution_platform_id: string | null }) =>

@@ -32,6 +32,7 @@ import { many, one, type PageRequest, sendPage } from '../forms.ts';
 import { Csrf, Facts, html, Layout, money, type NavItem, when } from '../render.tsx';
 import { cookie, csrfToken, csrfValid, readCookie } from '../security.ts';
 import { registerBackOffice, type StudioKit } from './backoffice.tsx';
+import { investorName } from './queries.ts';
 import { logIn, logOut, type StudioUser, sessionCookie, sessionUser } from './session.ts';
 
 type Req = PageRequest;
@@ -249,12 +250,7 @@ export async function registerStudioRoutes(app: import('fastify').FastifyInstanc
     const [{ count }] = [await base.select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()];
     const rows = await base
       .selectAll('investments')
-      .select([
-        sql<string>`coalesce(investors.legal_person->>'company_name', concat_ws(' ', investors.natural_person->>'forename', investors.natural_person->>'surname'))`.as(
-          'investor_name',
-        ),
-        'products.name as product_name',
-      ])
+      .select([investorName.as('investor_name'), 'products.name as product_name'])
       .orderBy('investments.created_at', 'desc')
       .orderBy('investments.id', 'desc')
       .limit(PAGE_SIZE)
@@ -574,9 +570,7 @@ async function investmentPage(
     .innerJoin('products', 'products.id', 'investments.product_id')
     .innerJoin('distribution_platforms', 'distribution_platforms.id', 'investments.distribution_platform_id')
     .select([
-      sql<string>`coalesce(investors.legal_person->>'company_name', concat_ws(' ', investors.natural_person->>'forename', investors.natural_person->>'surname'))`.as(
-        'investor_name',
-      ),
+      investorName.as('investor_name'),
       'investors.kyc_status',
       'products.name as product_name',
       'products.requires_review',

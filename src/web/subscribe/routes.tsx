@@ -23,7 +23,7 @@ import {
 } from '../../investments/service.ts';
 import { InvestorPatch } from '../../investors/routes.ts';
 import { createGenericWallet, createManagedWallet, updateInvestor } from '../../investors/service.ts';
-import { registerKeeperOf } from '../../registry/domain.ts';
+import { partyAddress, partyName, registerKeeperOf } from '../../registry/domain.ts';
 import { addressProblem } from '../../validation/address.ts';
 import { sendPage } from '../forms.ts';
 import { Csrf, Facts, Field, html, Layout, money, when } from '../render.tsx';
@@ -100,27 +100,18 @@ async function load(db: Db | Trx, token: string, baseUrl: string, keeper: string
     ])
     .where('products.id', '=', row.product_id)
     .executeTakeFirstOrThrow();
-  const person = (investor.natural_person ?? investor.legal_person ?? {}) as Person;
-  const name =
-    (person.company_name as string | undefined) ?? [person.forename, person.surname].filter(Boolean).join(' ');
-  const address = [person.street, [person.zip, person.city].filter(Boolean).join(' '), person.country]
-    .filter(Boolean)
-    .join(', ');
-  const issuerPerson = (product.issuer_legal ?? product.issuer_natural ?? {}) as Person;
   const facts: SubscriptionFacts = {
     investmentId: row.id,
     investor: {
-      name,
-      address: address || null,
+      name: partyName(investor.natural_person, investor.legal_person),
+      address: partyAddress(investor.natural_person, investor.legal_person),
       email: ((investor.communication as Person | null)?.email as string | undefined) ?? null,
     },
     product: {
       name: product.name,
       productType: product.product_type,
       isin: product.isin,
-      issuer:
-        (issuerPerson.company_name as string | undefined) ??
-        [issuerPerson.forename, issuerPerson.surname].filter(Boolean).join(' '),
+      issuer: partyName(product.issuer_natural, product.issuer_legal),
       currency: product.currency,
       nominalValue: product.nominal_value,
       issuancePrice: product.issuance_price,
