@@ -195,13 +195,17 @@ describe(`crediting and transferring across crashes (CRASH_SEED=${seed})`, () =>
       .where('product_id', '=', product.id)
       .execute();
     expect(transfers).toHaveLength(TRANSFERS);
-    const forced = await database.db
-      .selectFrom('chain_transactions')
-      .select('status')
-      .where('kind', '=', 'forced_transfer')
-      .where('status', '=', 'mined')
-      .execute();
-    expect(forced).toHaveLength(TRANSFERS);
+    // The indexer books a transfer from its log, possibly before the restarted registrar job has
+    // settled the stored transaction: wait until none is left unsettled, then count.
+    const forced = (status: 'signed' | 'mined') =>
+      database.db
+        .selectFrom('chain_transactions')
+        .select('status')
+        .where('kind', '=', 'forced_transfer')
+        .where('status', '=', status)
+        .execute();
+    await waitFor(async () => (await forced('signed')).length === 0, 120_000, 'the transfers settled');
+    expect(await forced('mined')).toHaveLength(TRANSFERS);
     for (let i = 0; i < TRANSFERS; i++) {
       const [sender, receiver] = await Promise.all(
         [investments[i]!, investments[100 + i]!].map((id) =>
