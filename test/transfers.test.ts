@@ -150,6 +150,7 @@ describe('a transfer through the API', () => {
       person: { forename: 'Rita', surname: 'Empfänger', citizenship: 'AUT' },
     });
     await identify(other.distributor, receiver);
+    const reservedBefore = await unitsReserved(server.db, campaign.id);
 
     const requested = await t.distributor.post(`${DISTRIBUTOR}/transfers/`, {
       product: product.id,
@@ -172,6 +173,8 @@ describe('a transfer through the API', () => {
     const done = await transferDone(t.distributor, requested.body.id);
     expect(done.status, done.error).toBe('succeeded');
     expect(done.transaction_hash).toMatch(/^0x[0-9a-f]{64}$/);
+    // The received holding is the same units: the campaign reserves none for it.
+    expect(await unitsReserved(server.db, campaign.id)).toBe(reservedBefore);
 
     // The ledger moved the units; the register agrees, oldest investment first.
     expect(await balanceOf(senderAddress)).toBe(2n);

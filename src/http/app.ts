@@ -22,7 +22,7 @@ import { isPagePath, NOT_FOUND_PAGE, registerWeb } from '../web/app.ts';
 import { PAGE_HEADERS } from '../web/security.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticate, registerOAuthRoutes } from './auth.ts';
-import { ApiError, invalid, problemOf } from './errors.ts';
+import { ApiError, databaseRuleError, invalid, problemOf } from './errors.ts';
 import { fieldErrorsOf, validatorCompiler } from './validation.ts';
 
 export interface AppContext {
@@ -52,6 +52,8 @@ export const SURFACES = {
 
 function mapError(error: FastifyError & { validationContext?: string }): ApiError {
   if (error instanceof ApiError) return error;
+  const refused = databaseRuleError(error);
+  if (refused) return refused;
   if (error.validation) {
     const context = error.validationContext;
     if (context === 'params') return new ApiError(404, 'not_found', 'no such resource');

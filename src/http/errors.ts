@@ -70,6 +70,17 @@ export function invalidField(field: string, message: string): ApiError {
 }
 
 export const conflict = (code: string, detail: string) => new ApiError(409, code, detail);
+
+/**
+ * A refusal raised by one of Kontor's own database rules (e.g. the campaign reservation checked at
+ * COMMIT, migration 009): SQLSTATE `KX` + the HTTP status, the API's error code as HINT.
+ */
+export function databaseRuleError(error: unknown): ApiError | null {
+  const { code, hint, message } = (error ?? {}) as { code?: unknown; hint?: unknown; message?: unknown };
+  const status = typeof code === 'string' ? /^KX(4\d\d)$/.exec(code)?.[1] : undefined;
+  if (!status || typeof hint !== 'string' || typeof message !== 'string') return null;
+  return new ApiError(Number(status), hint, message);
+}
 export const forbidden = (code: string, detail: string) => new ApiError(403, code, detail);
 
 /** Collects field errors so that one response names every bad field at once. */

@@ -466,33 +466,10 @@ export async function createInvestment(
     // Created ready: the issuer is told, as on any later arrival in WAITING_FOR_ACCEPTANCE.
     await notifyWaiting(trx, row);
   }
-  const view = await investmentView(trx, row, ctx);
-  // One conditional update reserves the units: it waits for a concurrent switch-off or reservation
-  // of the same campaign and re-checks both conditions on the row as that left it. It comes last,
-  // after every other write, so that the campaign row — which every create into the campaign must
-  // lock — is held for as short as possible (the commit); a refusal rolls everything back.
-  const reserved = await trx
-    .updateTable('campaigns')
-    .set((eb) => ({ units_reserved: eb('units_reserved', '+', units) }))
-    .where('id', '=', campaign.id)
-    .where('is_campaign_active', '=', true)
-    .where(sql<boolean>`units_reserved + ${units} <= allocation`)
-    .returning(['units_reserved'])
-    .executeTakeFirst();
-  if (!reserved) {
-    const now = await trx
-      .selectFrom('campaigns')
-      .select(['allocation', 'units_reserved', 'is_campaign_active'])
-      .where('id', '=', campaign.id)
-      .executeTakeFirstOrThrow();
-    if (!now.is_campaign_active) throw conflict('campaign_inactive', 'the campaign is not active');
-    throw conflict(
-      'allocation_exceeded',
-      `the campaign has ${now.allocation - now.units_reserved} units left; ${units} asked`,
-    );
-  }
-
-  return view;
+  // The units are reserved in the campaign when this transaction commits (migration 009): the
+  // campaign's row, which every create into it must lock, is then held only for the commit, and a
+  // refusal (409 allocation_exceeded or campaign_inactive) rolls everything back.
+  return investmentView(trx, row, ctx);
 }
 
 export interface InvestmentPatch {
