@@ -1,6 +1,6 @@
+import { sql } from 'kysely';
 import type { Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { enqueueJob } from '../jobs/queue.ts';
 
 export const EVENT_TYPES = [
   'investment.created',
@@ -25,22 +25,37 @@ export interface NewEvent {
 
 /**
  * Writes an event in the transaction of the change that causes it (invariant 5), so a committed
- * change always has its event; delivery (webhooks) and GET /events/ read this table.
+ * change always has its event, and in the same statement its deliveries to the matching webhook
+ * subscriptions (one per subscription; the subscription's drainer is woken at COMMIT, migration
+ * 010). GET /events/ reads the same table.
  */
 export async function recordEvent(trx: Trx, event: NewEvent): Promise<string> {
   const id = uuidv7();
-  await trx
-    .insertInto('events')
-    .values({
-      id,
-      type: event.type,
-      issuer_id: event.issuerId,
-      distribution_platform_id: event.platformId,
-      investment_id: event.investmentId,
-      data: JSON.stringify(event.data),
-    })
-    .execute();
-  // Delivery to the webhook subscriptions starts once this transaction commits.
-  await enqueueJob(trx, 'fan_out_event', { event_id: id });
+  await sql`
+    with e as (
+      insert into events (id, type, issuer_id, distribution_platform_id, investment_id, data)
+      values (${id}, ${event.type}, ${event.issuerId}, ${event.platformId}, ${event.investmentId},
+              ${JSON.stringify(event.data)}::jsonb)
+      returning id, seq, type, issuer_id, distribution_platform_id, investment_id, created_at
+    )
+    ${fanOutFrom('e')}`.execute(trx);
   return id;
+}
+
+/**
+ * The deliveries of the events in `source` (a table or CTE with the events' columns) to every
+ * matching subscription: subscribed to the event's issuer or platform, active, not deleted,
+ * created no later than the event, and with the event's type in its filter. Idempotent.
+ */
+export function fanOutFrom(source: string) {
+  return sql`
+    insert into webhook_deliveries (id, webhook_id, event_id, event_seq, ordering_key)
+    select kontor_uuidv7(), w.id, e.id, e.seq, coalesce(e.investment_id::text, e.id::text)
+    from ${sql.table(source)} e
+    join webhooks w
+      on (w.issuer_id = e.issuer_id or w.distribution_platform_id = e.distribution_platform_id)
+     and w.deleted_at is null and w.is_active
+     and w.created_at <= e.created_at
+     and (w.events is null or e.type = any (w.events))
+    on conflict (webhook_id, event_id) do nothing`;
 }

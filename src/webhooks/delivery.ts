@@ -11,6 +11,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
+import { fanOutFrom } from '../events/outbox.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 import {
   addressProblem,
@@ -31,29 +32,22 @@ const drainJob = (webhookId: string, runAt?: string) =>
 
 /**
  * Creates the deliveries of the given events to every matching subscription (idempotent: one per
- * subscription and event) and wakes the drainers of the subscriptions that got new ones.
+ * subscription and event); their drainers are woken when this commits (migration 010).
  */
 async function fanOut(db: Db, events: { eventId?: string; since?: string }): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{ webhook_id: string }>`
-      insert into webhook_deliveries (id, webhook_id, event_id, event_seq, ordering_key)
-      select kontor_uuidv7(), w.id, e.id, e.seq, coalesce(e.investment_id::text, e.id::text)
-      from events e
-      join webhooks w
-        on (w.issuer_id = e.issuer_id or w.distribution_platform_id = e.distribution_platform_id)
-       and w.deleted_at is null and w.is_active
-       and w.created_at <= e.created_at
-       and (w.events is null or e.type = any (w.events))
-      where ${events.eventId ? sql`e.id = ${events.eventId}` : sql`e.created_at >= ${events.since!}::timestamptz`}
-      on conflict (webhook_id, event_id) do nothing
-      returning webhook_id`.execute(trx);
-    const webhooks = [...new Set(rows.map((r) => r.webhook_id))];
-    for (const id of webhooks) await enqueueJob(trx, ...drainJob(id));
-    return rows.length;
-  });
+  const result = await sql`
+    with e as (
+      select id, seq, type, issuer_id, distribution_platform_id, investment_id, created_at from events
+      where ${events.eventId ? sql`id = ${events.eventId}` : sql`created_at >= ${events.since!}::timestamptz`}
+    )
+    ${fanOutFrom('e')}`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
-/** The `fan_out_event` job: enqueued with each event, in the transaction that wrote it. */
+/**
+ * The `fan_out_event` job of earlier versions (events now fan out in their own transaction): kept
+ * so that jobs queued before an upgrade still run; idempotent.
+ */
 export async function fanOutEvent(db: Db, eventId: string): Promise<void> {
   await fanOut(db, { eventId });
 }
