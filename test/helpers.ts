@@ -446,7 +446,7 @@ export async function downloadBytes(api: Api, path: string, headers: Record<stri
 const WIN_ANSI_80 = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ';
 
 /**
- * The lines of text of a PDF written by pdfkit with its built-in fonts: each content stream
+ * The lines of text of a PDF written with the built-in fonts (src/registry/pdf.ts): each content stream
  * (inflated where it is compressed), each TJ/Tj operation one line of WinAnsi hex strings.
  * No PDF tool is needed (none is on CI).
  */

@@ -295,10 +295,11 @@ describe('the ANNUAL statements', () => {
       t.distributor,
       `${DISTRIBUTOR}/investments/${id}/registry-statements/${annual.id}/content/`,
     );
-    // The long label wraps onto a second line.
-    expect(pdfLines(pdf.body).join(' ')).toContain(
-      `Bestand am 31.12.${lastYear} / Units held on  31 December ${lastYear} 7 Stück / units`,
-    );
+    // The long label wraps onto a second line, beside its value.
+    const lines = pdfLines(pdf.body);
+    const at = lines.indexOf(`Bestand am 31.12.${lastYear} / Units held on`);
+    expect(at, lines.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(at + 1, at + 3)).toEqual([`31 December ${lastYear}`, '7 Stück / units']);
 
     const human = await runCli(['admin', 'statements', 'annual', '--year', String(lastYear)], env);
     expect(human.stdout).toContain(`0 annual registry statements issued for ${lastYear}`);
