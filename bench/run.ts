@@ -7,9 +7,11 @@
  * - create_investment: POST /investments/ at 50 concurrent clients (autocannon), against
  *   `pgbench -M prepared` tpcb-like TPS on the same PostgreSQL.
  * - lifecycle: create → accept → pay → credit → DELIVERED for 2,000 investments.
- * - credits: credits per second batched (CREDIT_BATCH_MAX=250) vs one transaction per credit
- *   (CREDIT_BATCH_MAX=1), on the same anvil.
- * - rss_peak_mb: the kontor process's peak resident set (VmHWM) after all of it.
+ * - credits: crediting throughput batched (CREDIT_BATCH_MAX=250) vs one transaction per credit
+ *   (CREDIT_BATCH_MAX=1), on the same anvil: the credits are requested through `kontor api`
+ *   (no workers), then `kontor worker` credits them, timed from its start to the last DELIVERED.
+ *   (The request path is measured by create_investment and lifecycle.)
+ * - rss_peak_mb: the largest peak resident set (VmHWM) of the kontor processes after all of it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,10 +42,10 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function start(extra: Record<string, string> = {}): Promise<Server> {
+async function start(extra: Record<string, string> = {}, command = 'start'): Promise<Server> {
   const port = await freePort();
   const began = performance.now();
-  const child = spawn(process.execPath, [BIN, 'start'], {
+  const child = spawn(process.execPath, [BIN, command], {
     env: { ...process.env, ...baseEnv, PORT: String(port), ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,7 +53,7 @@ async function start(extra: Record<string, string> = {}): Promise<Server> {
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d;
-      if (output.includes('Kontor is running.')) resolve();
+      if (output.includes('Kontor is running.') || output.includes('Kontor workers are running.')) resolve();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -276,13 +278,18 @@ async function lifecycle(server: Server) {
   return { investments: LIFECYCLE_COUNT, seconds, per_s: LIFECYCLE_COUNT / seconds };
 }
 
-/** Credits per second for `count` PAID investments of distinct wallets, from the first request to the last delivery. */
-async function credits(server: Server, count: number) {
+interface PaidSet {
+  demo: Demo;
+  ids: string[];
+}
+
+/** `count` PAID investments of distinct wallets in a fresh demo campaign, ready to be credited. */
+async function paidInvestments(server: Server, count: number): Promise<PaidSet> {
   const demo = JSON.parse(cli(['demo', '--json'])) as Demo;
   const api = await Client.of(server.url, demo.distributor);
   const investors = await investorsWithWallets(api, count);
   const signed = await documents(api);
-  const paid = await pool(investors, CONNECTIONS, async ({ investorId, walletId }) => {
+  const ids = await pool(investors, CONNECTIONS, async ({ investorId, walletId }) => {
     const now = new Date().toISOString();
     const investment = await api.call('POST', '/investments/', {
       investor_id: investorId,
@@ -296,13 +303,24 @@ async function credits(server: Server, count: number) {
     });
     return investment.id as string;
   });
-  // The product's token and the wallets' registrations are in place before the clock starts.
-  await new Promise((r) => setTimeout(r, 3000));
+  return { demo, ids };
+}
+
+/**
+ * Crediting throughput: the credits of `set` are requested through an API process without
+ * workers; then a worker with CREDIT_BATCH_MAX=`batchMax` starts, and the clock runs from its
+ * being ready to the last DELIVERED (minting, booking, ISSUANCE statements, events).
+ */
+async function credits(api: Server, set: PaidSet, batchMax: number) {
+  const client = await Client.of(api.url, set.demo.distributor);
+  await pool(set.ids, CONNECTIONS, (id) => client.call('POST', `/investments/${id}/credits/`));
+  const worker = await start({ CREDIT_BATCH_MAX: String(batchMax) }, 'worker');
   const began = performance.now();
-  await pool(paid, CONNECTIONS, (id) => api.call('POST', `/investments/${id}/credits/`));
-  await untilDelivered(api, demo.campaign_id, count);
+  await untilDelivered(client, set.demo.campaign_id, set.ids.length);
   const seconds = (performance.now() - began) / 1000;
-  return { credits: count, seconds, per_s: count / seconds };
+  const rss = peakRssMb(worker.child.pid!);
+  await worker.stop();
+  return { credits: set.ids.length, seconds, per_s: set.ids.length / seconds, rss };
 }
 
 function peakRssMb(pid: number): number {
@@ -315,7 +333,7 @@ function peakRssMb(pid: number): number {
 
 const first = await start();
 await first.stop();
-let server = await start();
+const server = await start();
 const startMs = Math.round(server.startMs);
 console.log(`start_ms ${startMs}`);
 
@@ -325,14 +343,19 @@ const pgbenchTps = await pgbench();
 console.log(`pgbench ${pgbenchTps.toFixed(0)} tps`);
 const life = await lifecycle(server);
 console.log(`lifecycle ${life.per_s.toFixed(1)}/s`);
-const batched = await credits(server, CREDITS_BATCHED);
+const batchedSet = await paidInvestments(server, CREDITS_BATCHED);
+const singleSet = await paidInvestments(server, CREDITS_SINGLE);
+// The product's token and the wallets' registrations are in place before the crediting starts.
+await new Promise((r) => setTimeout(r, 3000));
+const serverRss = peakRssMb(server.child.pid!);
+await server.stop();
+const api = await start({}, 'api');
+const batched = await credits(api, batchedSet, 250);
 console.log(`credits batched ${batched.per_s.toFixed(1)}/s`);
-const rss = peakRssMb(server.child.pid!);
-await server.stop();
-server = await start({ CREDIT_BATCH_MAX: '1' });
-const single = await credits(server, CREDITS_SINGLE);
+const single = await credits(api, singleSet, 1);
 console.log(`credits one per transaction ${single.per_s.toFixed(1)}/s`);
-await server.stop();
+const rss = Math.max(serverRss, batched.rss, peakRssMb(api.child.pid!));
+await api.stop();
 
 const cpu = readFileSync('/proc/cpuinfo', 'utf8');
 const results = {

@@ -16,6 +16,7 @@ const USAGE = `kontor — crypto-securities registry
 
 usage:
   kontor start                         API, Studio, workers; embedded PostgreSQL and anvil unless configured
+  kontor api                           API and Studio without workers (run \`kontor worker\` beside it)
   kontor worker                        workers only (scale out)
   kontor migrate                       apply database migrations
   kontor demo [--json]                 create a fresh, independent demo set and print it
@@ -82,10 +83,11 @@ function banner(apiUrl: string, demo: DemoSet | null, createdNow: boolean): stri
   return lines.join('\n');
 }
 
-async function start(config: Config, workersOnly: boolean): Promise<void> {
+async function start(config: Config, parts: 'all' | 'api' | 'workers'): Promise<void> {
+  const workersOnly = parts === 'workers';
   const { startKontor } = await runtime();
   const { createDemoSet } = await import('./runtime/demo.ts');
-  const kontor = await startKontor(config, { api: !workersOnly, workers: true });
+  const kontor = await startKontor(config, { api: !workersOnly, workers: parts !== 'api' });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -466,9 +468,11 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'start':
-      return start(config, false);
+      return start(config, 'all');
+    case 'api':
+      return start(config, 'api');
     case 'worker':
-      return start(config, true);
+      return start(config, 'workers');
     case 'migrate': {
       const { openMigratedDatabase } = await runtime();
       const handle = await openMigratedDatabase(config, log);
