@@ -60,7 +60,9 @@ describe('renderStatementPdf', () => {
     expect(raw.slice(startxref, startxref + 4)).toBe('xref');
     const entries = [...raw.slice(startxref).matchAll(/^(\d{10}) 00000 n $/gm)].map((m) => Number(m[1]));
     expect(entries.length).toBeGreaterThanOrEqual(7);
-    entries.forEach((offset, i) => expect(raw.slice(offset, offset + 12)).toMatch(new RegExp(`^${i + 1} 0 obj\\n`)));
+    for (const [i, offset] of entries.entries()) {
+      expect(raw.slice(offset, offset + 12)).toMatch(new RegExp(`^${i + 1} 0 obj\\n`));
+    }
     expect(raw).toContain('/CreationDate (D:20260102030405Z)');
   });
 
