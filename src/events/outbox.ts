@@ -30,16 +30,27 @@ export interface NewEvent {
  * 010). GET /events/ reads the same table.
  */
 export async function recordEvent(trx: Trx, event: NewEvent): Promise<string> {
-  const id = uuidv7();
+  return (await recordEvents(trx, [event]))[0]!;
+}
+
+/** Several events in one statement, in the order given (their `seq` follows it). */
+export async function recordEvents(trx: Trx, events: NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const ids = events.map(() => uuidv7());
+  const values = events.map(
+    (event, i) =>
+      sql`(${ids[i]}::uuid, ${i}::int, ${event.type}, ${event.issuerId}::uuid, ${event.platformId}::uuid, ${event.investmentId}::uuid, ${JSON.stringify(event.data)}::jsonb)`,
+  );
   await sql`
     with e as (
       insert into events (id, type, issuer_id, distribution_platform_id, investment_id, data)
-      values (${id}, ${event.type}, ${event.issuerId}, ${event.platformId}, ${event.investmentId},
-              ${JSON.stringify(event.data)}::jsonb)
+      select id, type, issuer_id, distribution_platform_id, investment_id, data
+      from (values ${sql.join(values)}) as v (id, position, type, issuer_id, distribution_platform_id, investment_id, data)
+      order by position
       returning id, seq, type, issuer_id, distribution_platform_id, investment_id, created_at
     )
     ${fanOutFrom('e')}`.execute(trx);
-  return id;
+  return ids;
 }
 
 /**

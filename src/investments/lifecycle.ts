@@ -3,31 +3,33 @@
  * its history row, its `investment.status_changed` event, the issuer's e-mail when it starts to
  * wait for acceptance, and the release of its units when it ends — all in the caller's transaction.
  */
-import type { Selectable } from 'kysely';
+import type { RawBuilder, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { InvestmentsTable } from '../db/schema.ts';
-import { recordEvent } from '../events/outbox.ts';
+import { recordEvents } from '../events/outbox.ts';
 import { enqueueEmail } from '../notifications/emails.ts';
 import { canTransition, type InvestmentStatus, isEndState, progressed } from './domain.ts';
 
 export type InvestmentRow = Selectable<InvestmentsTable>;
 
-export type InvestmentChanges = Partial<
-  Pick<
-    InvestmentRow,
-    | 'accepted_at'
-    | 'paid_at'
-    | 'delivered_at'
-    | 'signed_at'
-    | 'cancellation_date'
-    | 'cancellation_reason'
-    | 'accrued_interest_at_acceptance'
-    | 'remaining_amount'
-    | 'ledger_block'
-  >
+type ChangeableColumns = Pick<
+  InvestmentRow,
+  | 'accepted_at'
+  | 'paid_at'
+  | 'delivered_at'
+  | 'signed_at'
+  | 'cancellation_date'
+  | 'cancellation_reason'
+  | 'accrued_interest_at_acceptance'
+  | 'remaining_amount'
+  | 'ledger_block'
 >;
+/** Columns set with the status: values, or SQL on the row itself (e.g. `remaining_amount = units`). */
+export type InvestmentChanges = {
+  [K in keyof ChangeableColumns]?: ChangeableColumns[K] | RawBuilder<ChangeableColumns[K]>;
+};
 
 export class StatusGraphViolation extends Error {}
 
@@ -38,42 +40,85 @@ export async function changeStatus(
   changedAt: string,
   changes: InvestmentChanges = {},
 ): Promise<InvestmentRow> {
-  const from = investment.status as InvestmentStatus;
-  if (!canTransition(from, to)) {
-    // Decisions are taken before this call; reaching here is a bug, never a client's error.
-    throw new StatusGraphViolation(`no edge ${from} → ${to} (investment ${investment.id})`);
+  return (await changeStatuses(trx, [investment], to, changedAt, changes))[0]!;
+}
+
+/**
+ * The same change for several investments in a few statements (a batch of credits delivers up
+ * to 250 at once); `changes` applies to each of them. Returns the rows in the order given.
+ */
+export async function changeStatuses(
+  trx: Trx,
+  investments: InvestmentRow[],
+  to: InvestmentStatus,
+  changedAt: string,
+  changes: InvestmentChanges = {},
+): Promise<InvestmentRow[]> {
+  if (investments.length === 0) return [];
+  for (const investment of investments) {
+    if (!canTransition(investment.status as InvestmentStatus, to)) {
+      // Decisions are taken before this call; reaching here is a bug, never a client's error.
+      throw new StatusGraphViolation(`no edge ${investment.status} → ${to} (investment ${investment.id})`);
+    }
   }
-  const row = await trx
+  const from = new Map(investments.map((i) => [i.id, i.status as InvestmentStatus]));
+  // Each row moves only from the status it was read in (a concurrent change makes this a bug).
+  const updated = await trx
     .updateTable('investments')
     .set({ ...changes, status: to, updated_at: sql<string>`now()` })
-    .where('id', '=', investment.id)
-    .where('status', '=', from)
+    .where(sql<boolean>`(id, status) in (${sql.join(investments.map((i) => sql`(${i.id}::uuid, ${i.status})`))})`)
     .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new StatusGraphViolation(`investment ${investment.id} was not ${from} any more`);
-  // Read back from the database: changed_at in the API's form (UTC, Z, six fractional digits).
-  const change = await trx
-    .insertInto('investment_status_changes')
-    .values({ id: uuidv7(), investment_id: row.id, previous_status: from, status: to, changed_at: changedAt })
-    .returning('changed_at')
-    .executeTakeFirstOrThrow();
-  await recordEvent(trx, {
-    type: 'investment.status_changed',
-    issuerId: row.issuer_id,
-    platformId: row.distribution_platform_id,
-    investmentId: row.id,
-    data: { investment_id: row.id, status: to, previous_status: from, changed_at: change.changed_at },
+    .execute();
+  const byId = new Map(updated.map((r) => [r.id, r]));
+  const rows = investments.map((i) => {
+    const row = byId.get(i.id);
+    if (!row) throw new StatusGraphViolation(`investment ${i.id} was not ${i.status} any more`);
+    return row;
   });
-  if (to === 'WAITING_FOR_ACCEPTANCE') await notifyWaiting(trx, row);
+  // Read back from the database: changed_at in the API's form (UTC, Z, six fractional digits).
+  const history = await trx
+    .insertInto('investment_status_changes')
+    .values(
+      rows.map((row) => ({
+        id: uuidv7(),
+        investment_id: row.id,
+        previous_status: from.get(row.id)!,
+        status: to,
+        changed_at: changedAt,
+      })),
+    )
+    .returning(['investment_id', 'changed_at'])
+    .execute();
+  const changedAtOf = new Map(history.map((h) => [h.investment_id, h.changed_at]));
+  await recordEvents(
+    trx,
+    rows.map((row) => ({
+      type: 'investment.status_changed',
+      issuerId: row.issuer_id,
+      platformId: row.distribution_platform_id,
+      investmentId: row.id,
+      data: {
+        investment_id: row.id,
+        status: to,
+        previous_status: from.get(row.id),
+        changed_at: changedAtOf.get(row.id),
+      },
+    })),
+  );
+  if (to === 'WAITING_FOR_ACCEPTANCE') for (const row of rows) await notifyWaiting(trx, row);
   if (isEndState(to)) {
     // The units go back to the campaign (invariant 1 keeps units_reserved <= allocation).
-    await trx
-      .updateTable('campaigns')
-      .set((eb) => ({ units_reserved: eb('units_reserved', '-', row.units), updated_at: sql<string>`now()` }))
-      .where('id', '=', row.campaign_id)
-      .execute();
+    const released = new Map<string, bigint>();
+    for (const row of rows) released.set(row.campaign_id, (released.get(row.campaign_id) ?? 0n) + row.units);
+    for (const [campaignId, units] of released) {
+      await trx
+        .updateTable('campaigns')
+        .set((eb) => ({ units_reserved: eb('units_reserved', '-', units), updated_at: sql<string>`now()` }))
+        .where('id', '=', campaignId)
+        .execute();
+    }
   }
-  return row;
+  return rows;
 }
 
 /** Tells the issuer's Studio users that an investment waits for their acceptance. */

@@ -8,7 +8,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
-import { recordEvent } from '../events/outbox.ts';
+import { recordEvents } from '../events/outbox.ts';
 import { invalidField, notFound } from '../http/errors.ts';
 import { type InvestmentViewer, requireInvestment } from '../investments/service.ts';
 import {
@@ -72,9 +72,9 @@ export interface IssueOptions {
   now?: Date;
 }
 
-/** What a statement of this investment states, read in the caller's transaction (after its change). */
-async function factsOf(trx: Trx, investmentId: string) {
-  const row = await trx
+/** The columns a statement states, joined from the investment, product, issuer, holder and wallet. */
+function factsQuery(trx: Trx) {
+  return trx
     .selectFrom('investments as i')
     .innerJoin('products as p', 'p.id', 'i.product_id')
     .innerJoin('issuers as s', 's.id', 'i.issuer_id')
@@ -102,10 +102,17 @@ async function factsOf(trx: Trx, investmentId: string) {
       'v.natural_person as investor_natural_person',
       'v.legal_person as investor_legal_person',
       'w.address as wallet_address',
-    ])
-    .where('i.id', '=', investmentId)
-    .executeTakeFirst();
-  if (!row) throw notFound('investment');
+    ]);
+}
+type FactsRow = Awaited<ReturnType<ReturnType<typeof factsQuery>['execute']>>[number];
+
+/** What the statements of these investments state, read in the caller's transaction (after its change). */
+async function factsOfMany(trx: Trx, investmentIds: string[]) {
+  const rows = await factsQuery(trx).where('i.id', 'in', investmentIds).execute();
+  return new Map(rows.map((row) => [row.id, { row, facts: factsOfRow(row) }]));
+}
+
+function factsOfRow(row: FactsRow) {
   const facts: Pick<StatementFacts, 'investmentId' | 'remainingAmount' | 'security' | 'holder' | 'ledger'> = {
     investmentId: row.id,
     remainingAmount: row.remaining_amount,
@@ -128,7 +135,7 @@ async function factsOf(trx: Trx, investmentId: string) {
     },
     ledger: { chainId: row.token_chain_id, contractAddress: row.token_contract_address, transactionHash: null },
   };
-  return { row, facts };
+  return facts;
 }
 
 /**
@@ -142,54 +149,84 @@ export async function issueStatement(
   reason: StatementReason,
   options: IssueOptions,
 ): Promise<StatementView | null> {
-  const year = options.year ?? null;
-  if ((reason === 'ANNUAL') !== (year !== null)) {
-    throw new Error(`a year is given for ANNUAL statements and only for them (${reason}, ${year})`);
-  }
-  const { row, facts: current } = await factsOf(trx, investmentId);
-  const remainingAmount = options.remainingAmount ?? row.remaining_amount;
-  const facts = { ...current, remainingAmount };
-  const units = options.units ?? (reason === 'ISSUANCE' ? row.units : remainingAmount);
-  const id = uuidv7();
-  const createdAt = (options.now ?? new Date()).toISOString();
-  const transactionHash = options.transactionHash ?? null;
-  const text = statementText({
-    ...facts,
-    statementId: id,
-    reason,
-    year,
-    createdAt,
-    units,
-    keeper: options.keeper,
-    ledger: { ...facts.ledger, transactionHash },
-  });
-  const content = await renderStatementPdf(text, { createdAt, subject: reasonLabel(reason, year) });
+  return (await issueStatements(trx, [{ investmentId, reason, options }]))[0]!;
+}
+
+export interface StatementRequest {
+  investmentId: string;
+  reason: StatementReason;
+  options: IssueOptions;
+}
+
+/** Several statements in a few statements of SQL (a batch of credits issues up to 250 at once); in the order given. */
+export async function issueStatements(trx: Trx, requests: StatementRequest[]): Promise<(StatementView | null)[]> {
+  if (requests.length === 0) return [];
+  const factsById = await factsOfMany(trx, [...new Set(requests.map((r) => r.investmentId))]);
+  const values = await Promise.all(
+    requests.map(async ({ investmentId, reason, options }) => {
+      const year = options.year ?? null;
+      if ((reason === 'ANNUAL') !== (year !== null)) {
+        throw new Error(`a year is given for ANNUAL statements and only for them (${reason}, ${year})`);
+      }
+      const found = factsById.get(investmentId);
+      if (!found) throw notFound('investment');
+      const { row, facts: current } = found;
+      const remainingAmount = options.remainingAmount ?? row.remaining_amount;
+      const facts = { ...current, remainingAmount };
+      const units = options.units ?? (reason === 'ISSUANCE' ? row.units : remainingAmount);
+      const id = uuidv7();
+      const createdAt = (options.now ?? new Date()).toISOString();
+      const transactionHash = options.transactionHash ?? null;
+      const text = statementText({
+        ...facts,
+        statementId: id,
+        reason,
+        year,
+        createdAt,
+        units,
+        keeper: options.keeper,
+        ledger: { ...facts.ledger, transactionHash },
+      });
+      const content = await renderStatementPdf(text, { createdAt, subject: reasonLabel(reason, year) });
+      return {
+        id,
+        investment_id: row.id,
+        reason,
+        units,
+        remaining_amount: remainingAmount,
+        chain_transaction_hash: transactionHash,
+        year,
+        content,
+        sha256: createHash('sha256').update(content).digest('hex'),
+        created_at: createdAt,
+      };
+    }),
+  );
   const inserted = await trx
     .insertInto('registry_statements')
-    .values({
-      id,
-      investment_id: row.id,
-      reason,
-      units,
-      remaining_amount: remainingAmount,
-      chain_transaction_hash: transactionHash,
-      year,
-      content,
-      sha256: createHash('sha256').update(content).digest('hex'),
-      created_at: createdAt,
-    })
+    .values(values)
     .onConflict((oc) => oc.columns(['investment_id', 'year']).where('reason', '=', 'ANNUAL').doNothing())
     .returning(META_COLUMNS)
-    .executeTakeFirst();
-  if (!inserted) return null;
-  await recordEvent(trx, {
-    type: 'registry_statement.created',
-    issuerId: row.issuer_id,
-    platformId: row.distribution_platform_id,
-    investmentId: row.id,
-    data: { investment_id: row.id, registry_statement_id: id, reason },
+    .execute();
+  const byId = new Map(inserted.map((r) => [r.id, r]));
+  const issued = values.filter((v) => byId.has(v.id));
+  await recordEvents(
+    trx,
+    issued.map((v) => {
+      const { row } = factsById.get(v.investment_id)!;
+      return {
+        type: 'registry_statement.created',
+        issuerId: row.issuer_id,
+        platformId: row.distribution_platform_id,
+        investmentId: row.id,
+        data: { investment_id: row.id, registry_statement_id: v.id, reason: v.reason },
+      };
+    }),
+  );
+  return values.map((v) => {
+    const row = byId.get(v.id);
+    return row ? statementView(row) : null;
   });
-  return statementView(inserted);
 }
 
 /**
