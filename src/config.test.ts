@@ -36,6 +36,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ KONTOR_HOME: home(), WALLET_ENCRYPTION_KEY: 'short' })).toThrow(ConfigError);
   });
 
+  it('takes CHAIN_RPC_TIMEOUT_MS from 100 to 120000 ms, 10 s by default', () => {
+    expect(loadConfig({ KONTOR_HOME: home() }).chainRpcTimeoutMs).toBe(10_000);
+    expect(loadConfig({ KONTOR_HOME: home(), CHAIN_RPC_TIMEOUT_MS: '750' }).chainRpcTimeoutMs).toBe(750);
+    expect(() => loadConfig({ KONTOR_HOME: home(), CHAIN_RPC_TIMEOUT_MS: '99' })).toThrow(ConfigError);
+    expect(() => loadConfig({ KONTOR_HOME: home(), CHAIN_RPC_TIMEOUT_MS: '120001' })).toThrow(ConfigError);
+  });
+
   it('keeps the generated local keys across loads of the same KONTOR_HOME', () => {
     const h = home();
     expect(

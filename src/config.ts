@@ -38,9 +38,18 @@ export interface Config {
   ledgerPollMs: number;
   /** Most credits in one batch-mint transaction (`CREDIT_BATCH_MAX`, 1–250; 1 = one transaction per credit). */
   creditBatchMax: number;
+  /** How long a chain RPC call may take before it counts as failed, ms (`CHAIN_RPC_TIMEOUT_MS`). */
+  chainRpcTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
+
+function chainRpcTimeoutFrom(env: NodeJS.ProcessEnv): number {
+  const value = intFrom(env, 'CHAIN_RPC_TIMEOUT_MS', 10_000);
+  if (value < 100 || value > 120_000)
+    throw new ConfigError(`CHAIN_RPC_TIMEOUT_MS must be from 100 to 120000, got ${value}`);
+  return value;
+}
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -126,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chainConfirmations: intFrom(env, 'CHAIN_CONFIRMATIONS', chainRpcUrl ? 12 : 0),
     ledgerPollMs: intFrom(env, 'LEDGER_POLL_INTERVAL_MS', 2000),
     creditBatchMax: creditBatchMaxFrom(env),
+    chainRpcTimeoutMs: chainRpcTimeoutFrom(env),
   };
 }

@@ -36,7 +36,10 @@ export async function connectLedger(config: Config, rpcUrl: string): Promise<Led
     rpcUrl,
     chainId,
     // No automatic retries: a time-out after broadcast must surface as "unknown", never resend blindly.
-    client: createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 0, timeout: 10_000 }) }),
+    client: createPublicClient({
+      chain,
+      transport: http(rpcUrl, { retryCount: 0, timeout: config.chainRpcTimeoutMs }),
+    }),
     registrar: privateKeyToAccount(key),
     keeper: registerKeeperOf(config),
   };

@@ -41,21 +41,25 @@ export interface KontorProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** `kontor start` as a real process; resolves once it prints that it runs. */
-export async function startKontorProcess(env: Record<string, string>): Promise<KontorProcess> {
+/** `kontor start` (or `kontor worker`) as a real process; resolves once it prints that it runs. */
+export async function startKontorProcess(
+  env: Record<string, string>,
+  command: 'start' | 'worker' = 'start',
+): Promise<KontorProcess> {
   const port = await freePort();
   const fullEnv = { LOG_LEVEL: 'warn', PORT: String(port), ...env };
-  const child = spawn(process.execPath, [BIN, 'start'], {
+  const ready = command === 'start' ? 'Kontor is running.' : 'Kontor workers are running.';
+  const child = spawn(process.execPath, [BIN, command], {
     env: { ...process.env, ...fullEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kontor start did not come up:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`kontor ${command} did not come up:\n${output}`)), 30_000);
     const onData = (d: Buffer) => {
       output += d;
-      if (output.includes('Kontor is running.')) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
         // Let the banner finish.
         setTimeout(resolve, 50);
@@ -65,7 +69,7 @@ export async function startKontorProcess(env: Record<string, string>): Promise<K
     child.stderr!.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`kontor start exited with ${code}:\n${output}`));
+      reject(new Error(`kontor ${command} exited with ${code}:\n${output}`));
     });
   });
   return {

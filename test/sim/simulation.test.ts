@@ -1,8 +1,9 @@
 /**
  * A seeded fault simulation: two platforms' clients make random sequences of API calls (investors,
  * investments paid at once, credits, aborts, transfers), with duplicate retries under idempotency
- * keys, while the chain RPC drops the answers to broadcasts and fails other calls, the server
- * (API and workers) is stopped and restarted, and the webhook receiver fails. Afterwards every
+ * keys, while the chain RPC drops the answers to broadcasts, fails other calls and answers some
+ * only after the client's time-out, the API server is stopped and restarted, the workers (a
+ * `kontor worker` process) are killed with SIGKILL and restarted, and the webhook receiver fails. Afterwards every
  * invariant of docs/invariants.md is checked. CI runs the fixed seeds; SIM_SEEDS=N adds N random
  * ones; a failure names the seed. SIM_SEED=… replays that seed's sequence of calls and restarts
  * exactly; the faults draw from their own generator, so when they strike depends on the timing of
@@ -18,6 +19,7 @@ import { reconcile } from '../../src/ledger/reconcile.ts';
 import { scheduleLedgerOperations } from '../../src/ledger/schedule.ts';
 import { type ChainHandle, startEmbeddedChain } from '../../src/runtime/anvil.ts';
 import { type Kontor, startKontor } from '../../src/runtime/kontor.ts';
+import { type KontorProcess, startKontorProcess } from '../e2e/process.ts';
 import {
   Api,
   bothDocuments,
@@ -58,9 +60,15 @@ function generator(seed: number) {
   return { next, chance: (p: number) => next() < p, pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 
-/** A JSON-RPC proxy in front of anvil that drops broadcast answers and fails other calls, by chance. */
+/** The workers' chain RPC time-out in the simulation (CHAIN_RPC_TIMEOUT_MS). */
+const RPC_TIMEOUT_MS = 1000;
+
+/**
+ * A JSON-RPC proxy in front of anvil that, by chance, drops broadcast answers, fails other calls,
+ * and answers calls (broadcasts included: they reach the node) only after the client gave up.
+ */
 async function faultyRpc(upstream: string, rng: ReturnType<typeof generator>) {
-  const faults = { on: true, dropped: 0, failed: 0 };
+  const faults = { on: true, dropped: 0, failed: 0, timedOut: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
@@ -73,7 +81,10 @@ async function faultyRpc(upstream: string, rng: ReturnType<typeof generator>) {
       }
       const answer = await fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const text = await answer.text();
-      if (faults.on && body.includes('eth_sendRawTransaction') && rng.chance(0.2)) {
+      if (faults.on && rng.chance(0.03)) {
+        faults.timedOut++;
+        await new Promise((r) => setTimeout(r, RPC_TIMEOUT_MS + 300));
+      } else if (faults.on && body.includes('eth_sendRawTransaction') && rng.chance(0.2)) {
         // The transaction reached the node; its sender never hears of it.
         faults.dropped++;
         req.socket.destroy();
@@ -119,8 +130,24 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
       webhookRetryDelays: [1, 1, 2, 2, 3],
       allowPrivateWebhookTargets: true,
     });
-    let kontor: Kontor = await startKontor(config, { api: true, workers: true, logger: false });
+    // The API runs here; the workers in their own process, which is killed without warning.
+    let kontor: Kontor = await startKontor(config, { api: true, workers: false, logger: false });
     cleanup.push(() => kontor.stop());
+    const workerEnv = {
+      KONTOR_HOME: mkdtempSync(join(inject('testHome'), 'sim-worker-')),
+      DATABASE_URL: database.url,
+      CHAIN_RPC_URL: rpc.url,
+      CHAIN_CONFIRMATIONS: '0',
+      CHAIN_RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS),
+      REGISTRAR_PRIVATE_KEY: ANVIL_DEV_KEY,
+      WALLET_ENCRYPTION_KEY: config.walletEncryptionKey.toString('hex'),
+      LEDGER_POLL_INTERVAL_MS: '200',
+      WEBHOOK_RETRY_DELAYS: '1,1,2,2,3',
+      ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+    };
+    let worker: KontorProcess = await startKontorProcess(workerEnv, 'worker');
+    cleanup.push(() => worker.stop('SIGTERM'));
+    let kills = 0;
     const server = () => ({ db: database.db, api: new Api(kontor.apiUrl) });
     const tenants: Tenant[] = [await createTenant(server(), 'A'), await createTenant(server(), 'B')];
     const rebase = (api: Api) => new Api(kontor.apiUrl, api.token);
@@ -154,10 +181,15 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
       const p = rng.pick(products);
       const api = p.tenant.distributor;
       const roll = rng.next();
-      if (roll < 0.06) {
+      if (roll < 0.05) {
         await kontor.stop();
-        kontor = await startKontor(config, { api: true, workers: true, logger: false });
+        kontor = await startKontor(config, { api: true, workers: false, logger: false });
         restarts++;
+      } else if (roll < 0.1) {
+        // Whatever the workers were doing (a mint on its way, a delivery, a booking) stops dead.
+        await worker.stop('SIGKILL');
+        worker = await startKontorProcess(workerEnv, 'worker');
+        kills++;
       } else if (p.investors.length < 3 || roll < 0.2) {
         const address = newAddress();
         const investor = await post(api, `${DISTRIBUTOR}/investors/`, {
@@ -218,7 +250,9 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
     // The faults end; the system must come to rest on its own (one more restart on the way).
     rpc.faults.on = false;
     await kontor.stop();
-    kontor = await startKontor(config, { api: true, workers: true, logger: false });
+    kontor = await startKontor(config, { api: true, workers: false, logger: false });
+    await worker.stop('SIGKILL');
+    worker = await startKontorProcess(workerEnv, 'worker');
     await database.db.transaction().execute((trx) => scheduleLedgerOperations(trx));
     const db = database.db;
     await waitFor(
@@ -319,8 +353,9 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
     ).toBe(404);
     const transfers = await db.selectFrom('transfers').select('id').where('status', '=', 'succeeded').execute();
     console.log(
-      `simulation SIM_SEED=${seed}: ${restarts} restarts, ${rpc.faults.dropped} broadcast answers dropped, ` +
-        `${rpc.faults.failed} RPC calls failed, ${investments.length} investments, ${succeeded.length} credited, ` +
+      `simulation SIM_SEED=${seed}: ${restarts} API restarts, ${kills} worker kills, ` +
+        `${rpc.faults.dropped} broadcast answers dropped, ${rpc.faults.failed} RPC calls failed, ` +
+        `${rpc.faults.timedOut} RPC answers after the time-out, ${investments.length} investments, ${succeeded.length} credited, ` +
         `${transfers.length} transfers, ${receiver.received.length} webhook attempts`,
     );
   }, 600_000);
