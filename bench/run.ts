@@ -323,6 +323,39 @@ async function credits(api: Server, set: PaidSet, batchMax: number) {
   return { credits: set.ids.length, seconds, per_s: set.ids.length / seconds, rss };
 }
 
+/**
+ * Waits until the indexer has looked at every block of every token (it also books what the
+ * earlier phases minted), so that a timed phase does not pay for the backlog of the one before.
+ */
+async function untilIndexed(timeoutMs = 300_000) {
+  const { chain_rpc_url: rpcUrl } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')) as {
+    chain_rpc_url: string;
+  };
+  const db = new pg.Client({ connectionString: embeddedUrl(home, runningEmbeddedPort(home)!) });
+  await db.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
+      });
+      const head = Number(((await res.json()) as { result: string }).result);
+      const { rows } = await db.query<{ behind: string }>(
+        `select count(*) as behind from products p left join ledger_cursors c on c.product_id = p.id
+         where p.token_contract_address is not null and (c.block_number is null or c.block_number < $1)`,
+        [head],
+      );
+      if (Number(rows[0]!.behind) === 0) return;
+      if (Date.now() > deadline) throw new Error('the indexer did not catch up in time');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await db.end();
+  }
+}
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
@@ -345,8 +378,10 @@ const life = await lifecycle(server);
 console.log(`lifecycle ${life.per_s.toFixed(1)}/s`);
 const batchedSet = await paidInvestments(server, CREDITS_BATCHED);
 const singleSet = await paidInvestments(server, CREDITS_SINGLE);
-// The product's token and the wallets' registrations are in place before the crediting starts.
+// The product's token and the wallets' registrations are in place before the crediting starts,
+// and the indexer has caught up with what the phases before minted.
 await new Promise((r) => setTimeout(r, 3000));
+await untilIndexed();
 const serverRss = peakRssMb(server.child.pid!);
 await server.stop();
 const api = await start({}, 'api');

@@ -299,6 +299,18 @@ describe('create checks (spec §7): a clear 4xx each, nothing stored', () => {
       'effecta_cryptoregistry_tos',
       'effecta_document',
     ]);
+    // The same document twice in one category: 409, and nothing is created.
+    await expectRefused(
+      {
+        ...body(mine),
+        signed_documents: [
+          { category: 'effecta_document', document_id: mine },
+          { category: 'effecta_document', document_id: mine },
+        ],
+      },
+      409,
+      'already_attached',
+    );
   });
 
   it('refuses accepted_at on create when the investment is not ready (409), storing nothing and reserving nothing', async () => {

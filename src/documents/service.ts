@@ -65,6 +65,13 @@ export async function getDocumentFor(db: Db | Trx, id: string, owner: DocumentOw
   return documentView(row);
 }
 
+/** Which of these documents belong to the owner (one query for a request's list of documents). */
+export async function ownedDocumentIds(db: Db | Trx, ids: string[], owner: DocumentOwner): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await ownedBy(db, owner).select('documents.id').where('documents.id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 /** A document of this owner with its bytes; 404 as `getDocumentFor`. */
 export async function getDocumentContentFor(
   db: Db | Trx,

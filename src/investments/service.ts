@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { createDocument, getDocumentFor } from '../documents/service.ts';
+import { createDocument, ownedDocumentIds } from '../documents/service.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
 import { WithStatus } from '../http/idempotency.ts';
@@ -268,20 +268,44 @@ async function attachDocument(
   doc: SignedDocumentInput,
   field: string,
 ) {
-  try {
-    await getDocumentFor(trx, doc.document_id, { kind: 'distribution_platform', platformId });
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) throw invalidField(field, 'no such document of yours');
-    throw error;
-  }
-  const row = await trx
+  return (await attachDocuments(trx, investmentId, platformId, [doc], () => field))[0]!;
+}
+
+/**
+ * Attaches signed documents in two statements: each must be the platform's own (400 on its field),
+ * and a document is attached once per category (409 already_attached).
+ */
+async function attachDocuments(
+  trx: Trx,
+  investmentId: string,
+  platformId: string,
+  docs: SignedDocumentInput[],
+  fieldOf: (index: number) => string,
+) {
+  if (docs.length === 0) return [];
+  const owned = await ownedDocumentIds(
+    trx,
+    docs.map((d) => d.document_id),
+    { kind: 'distribution_platform', platformId },
+  );
+  const foreign = docs.findIndex((d) => !owned.has(d.document_id));
+  if (foreign >= 0) throw invalidField(fieldOf(foreign), 'no such document of yours');
+  const rows = await trx
     .insertInto('investment_documents')
-    .values({ id: uuidv7(), investment_id: investmentId, category: doc.category, document_id: doc.document_id })
+    .values(
+      docs.map((doc) => ({
+        id: uuidv7(),
+        investment_id: investmentId,
+        category: doc.category,
+        document_id: doc.document_id,
+      })),
+    )
     .onConflict((oc) => oc.columns(['investment_id', 'category', 'document_id']).doNothing())
     .returningAll()
-    .executeTakeFirst();
-  if (!row) throw conflict('already_attached', 'this document is already attached in this category');
-  return row;
+    .execute();
+  if (rows.length < docs.length)
+    throw conflict('already_attached', 'this document is already attached in this category');
+  return rows;
 }
 
 async function checkWallet(trx: Trx, investorId: string, walletId: string) {
@@ -360,6 +384,7 @@ export async function createInvestment(
       'products.step_size',
       'products.status as product_status',
       'products.requires_review',
+      'products.name as product_name',
       'a.is_allowed',
       'p.web_subscription_enabled',
     ])
@@ -440,9 +465,13 @@ export async function createInvestment(
     .insertInto('investment_status_changes')
     .values({ id: uuidv7(), investment_id: row.id, previous_status: null, status, changed_at: row.created_at })
     .execute();
-  for (const [i, doc] of (input.signed_documents ?? []).entries()) {
-    await attachDocument(trx, row.id, platformId, doc, `signed_documents.${i}.document_id`);
-  }
+  await attachDocuments(
+    trx,
+    row.id,
+    platformId,
+    input.signed_documents ?? [],
+    (i) => `signed_documents.${i}.document_id`,
+  );
   await recordEvent(trx, {
     type: 'investment.created',
     issuerId: row.issuer_id,
@@ -464,7 +493,7 @@ export async function createInvestment(
     if (input.paid_at) row = await pay(trx, row, input.paid_at);
   } else if (row.status === 'WAITING_FOR_ACCEPTANCE') {
     // Created ready: the issuer is told, as on any later arrival in WAITING_FOR_ACCEPTANCE.
-    await notifyWaiting(trx, row);
+    await notifyWaiting(trx, row, campaign.product_name);
   }
   // The units are reserved in the campaign when this transaction commits (migration 009): the
   // campaign's row, which every create into it must lock, is then held only for the commit, and a

@@ -197,8 +197,10 @@ async function follow(
     for (const log of logs) blocks.set(log.blockNumber, [...(blocks.get(log.blockNumber) ?? []), log]);
     for (const [blockNumber, inBlock] of blocks) {
       await db.transaction().execute(async (trx) => {
+        // A batch mint is one transaction with a log per credit: it is checked once.
+        const checkedMints = new Set<string>();
         for (const log of inBlock) {
-          if ((await bookLog(trx, ledger, options, productId, log)) === 'booked') booked++;
+          if ((await bookLog(trx, ledger, options, productId, log, checkedMints)) === 'booked') booked++;
         }
         await moveCursor(trx, productId, blockNumber, inBlock[0]!.blockHash);
       });
@@ -215,7 +217,9 @@ async function bookLog(
   options: IndexerOptions,
   productId: string,
   log: Log,
+  checkedMints: Set<string>,
 ): Promise<'booked' | 'already' | 'mint'> {
+  if (log.from === zeroAddress && checkedMints.has(log.transactionHash)) return 'mint';
   const ours = await trx
     .selectFrom('chain_transactions')
     .select(['id'])
@@ -232,6 +236,7 @@ async function bookLog(
       .executeTakeFirst();
     // Its credits book the mint when they see the receipt; what follows may move those units.
     if (open) throw new WaitHere();
+    checkedMints.add(log.transactionHash);
     return 'mint';
   }
   if (log.to === zeroAddress) {
