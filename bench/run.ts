@@ -324,10 +324,11 @@ async function credits(api: Server, set: PaidSet, batchMax: number) {
 }
 
 /**
- * Waits until the indexer has looked at every block of every token (it also books what the
- * earlier phases minted), so that a timed phase does not pay for the backlog of the one before.
+ * Waits until every token knows every receiving wallet and the indexer has looked at every block
+ * of every token (it also books what the earlier phases minted), so that a timed phase does not
+ * pay for the backlog of the one before.
  */
-async function untilIndexed(timeoutMs = 300_000) {
+async function untilAtRest(timeoutMs = 300_000) {
   const { chain_rpc_url: rpcUrl } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')) as {
     chain_rpc_url: string;
   };
@@ -347,8 +348,13 @@ async function untilIndexed(timeoutMs = 300_000) {
          where p.token_contract_address is not null and (c.block_number is null or c.block_number < $1)`,
         [head],
       );
-      if (Number(rows[0]!.behind) === 0) return;
-      if (Date.now() > deadline) throw new Error('the indexer did not catch up in time');
+      const unregistered = await db.query<{ missing: string }>(
+        `select count(*) as missing from products p join wallets w on w.receiving_enabled
+         where p.token_contract_address is not null
+           and not exists (select 1 from token_wallet_registrations r where r.product_id = p.id and r.address = w.address)`,
+      );
+      if (Number(rows[0]!.behind) === 0 && Number(unregistered.rows[0]!.missing) === 0) return;
+      if (Date.now() > deadline) throw new Error('the registrations and the indexer did not catch up in time');
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
@@ -378,10 +384,9 @@ const life = await lifecycle(server);
 console.log(`lifecycle ${life.per_s.toFixed(1)}/s`);
 const batchedSet = await paidInvestments(server, CREDITS_BATCHED);
 const singleSet = await paidInvestments(server, CREDITS_SINGLE);
-// The product's token and the wallets' registrations are in place before the crediting starts,
+// The products' tokens and the wallets' registrations are in place before the crediting starts,
 // and the indexer has caught up with what the phases before minted.
-await new Promise((r) => setTimeout(r, 3000));
-await untilIndexed();
+await untilAtRest();
 const serverRss = peakRssMb(server.child.pid!);
 await server.stop();
 const api = await start({}, 'api');

@@ -117,12 +117,15 @@ export async function broadcastAndWait(db: Db, ledger: Ledger, tx: ChainTx, time
   }
   let receipt: Awaited<ReturnType<typeof ledger.client.waitForTransactionReceipt>>;
   try {
-    receipt = await ledger.client.waitForTransactionReceipt({
-      hash: tx.hash as Hex,
-      timeout: timeoutMs,
-      pollingInterval: 100,
-      retryCount: 0,
-    });
+    // A node that mines on arrival (anvil) has the receipt at once; otherwise it is polled for.
+    receipt =
+      (await ledger.client.getTransactionReceipt({ hash: tx.hash as Hex }).catch(() => null)) ??
+      (await ledger.client.waitForTransactionReceipt({
+        hash: tx.hash as Hex,
+        timeout: timeoutMs,
+        pollingInterval: 100,
+        retryCount: 0,
+      }));
   } catch (error) {
     throw new OutcomeUnknown(`receipt of ${tx.hash}: ${String((error as Error).message ?? error)}`);
   }
