@@ -31,7 +31,8 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 
 const home = mkdtempSync(join(tmpdir(), 'kontor-bench-'));
-const baseEnv = { KONTOR_HOME: home, LOG_LEVEL: 'warn', LEDGER_POLL_INTERVAL_MS: '200' };
+// The embedded defaults (issue 7): only the log level is quieter.
+const baseEnv = { KONTOR_HOME: home, LOG_LEVEL: 'warn' };
 
 // ---- the server ---------------------------------------------------------------------------------
 
