@@ -1,13 +1,13 @@
 /**
- * A seeded fault simulation: two platforms' clients make random sequences of API calls (investors,
- * investments paid at once, credits, aborts, transfers), with duplicate retries under idempotency
- * keys, while the chain RPC drops the answers to broadcasts, fails other calls and answers some
- * only after the client's time-out, the API server is stopped and restarted, the workers (a
- * `kontor worker` process) are killed with SIGKILL and restarted, and the webhook receiver fails. Afterwards every
+ * A seeded fault simulation: two platforms' clients make random sequences of API calls at the
+ * same time (investors, investments paid at once, credits, aborts, transfers), with duplicate
+ * retries under idempotency keys and retries of calls refused while the server restarts, while
+ * the chain RPC drops the answers to broadcasts, fails other calls and answers some only after the
+ * client's time-out, the API server is stopped and restarted, the workers (a `kontor worker`
+ * process) are killed with SIGKILL and restarted, and the webhook receiver fails. Afterwards every
  * invariant of docs/invariants.md is checked. CI runs the fixed seeds; SIM_SEEDS=N adds N random
- * ones; a failure names the seed. SIM_SEED=… replays that seed's sequence of calls and restarts
- * exactly; the faults draw from their own generator, so when they strike depends on the timing of
- * the background work as well.
+ * ones; a failure names the seed. SIM_SEED=… replays each client's sequence of calls exactly; how
+ * the two interleave, and when the faults strike, depends on timing as well.
  */
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -151,7 +151,10 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
     const server = () => ({ db: database.db, api: new Api(kontor.apiUrl) });
     const tenants: Tenant[] = [await createTenant(server(), 'A'), await createTenant(server(), 'B')];
     const rebase = (api: Api) => new Api(kontor.apiUrl, api.token);
-    const products = [];
+    const products: (Awaited<ReturnType<typeof listedProduct>> & {
+      tenant: Tenant;
+      investors: { id: string; wallet: string; address: string }[];
+    })[] = [];
     for (const [i, t] of tenants.entries()) {
       const listed = await listedProduct(t, { asset_code: `SIM${i}` }, { allocation: 40, max_number_of_tokens: 5 });
       await deployedToken(t, listed.product.id);
@@ -162,12 +165,40 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
     const replays: string[] = [];
     let restarts = 0;
 
+    let restarting: Promise<void> | null = null;
+    /** A restart or a kill runs alone: the other client waits for it before its next call. */
+    async function exclusively(work: () => Promise<void>) {
+      while (restarting) await restarting;
+      restarting = work().finally(() => {
+        restarting = null;
+      });
+      await restarting;
+    }
+    /**
+     * A call as a client makes it: after a refused connection or a 503 (the API server restarting)
+     * it is sent again, the same request under the same idempotency key.
+     */
+    async function retried<T>(send: () => Promise<T>): Promise<T> {
+      for (let attempt = 0; ; attempt++) {
+        while (restarting) await restarting;
+        try {
+          const res = await send();
+          if ((res as { status?: unknown }).status !== 503 || attempt >= 20) return res;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const get = (api: Api, path: string) => retried(() => rebase(api).get(path));
+
     /** A POST under an idempotency key, sometimes sent twice: the second answer must be the first. */
-    async function post(api: Api, path: string, body: unknown) {
+    async function post(rng: ReturnType<typeof generator>, api: Api, path: string, body: unknown) {
       const key = `sim-${seed}-${rng.next().toString(36).slice(2)}`;
-      const first = await rebase(api).post(path, body, { headers: { 'x-idempotency-key': key } });
+      const send = () => retried(() => rebase(api).post(path, body, { headers: { 'x-idempotency-key': key } }));
+      const first = await send();
       if (first.status < 500 && rng.chance(0.3)) {
-        const again = await rebase(api).post(path, body, { headers: { 'x-idempotency-key': key } });
+        const again = await send();
         if (again.status !== first.status || again.text !== first.text) {
           replays.push(
             `${path}: ${first.status} ${first.text.slice(0, 80)} then ${again.status} ${again.text.slice(0, 80)}`,
@@ -177,67 +208,70 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
       return first;
     }
 
-    for (let step = 0; step < STEPS; step++) {
-      const p = rng.pick(products);
+    /** One step of one client: a call of its platform, or a restart of the API or a kill of the workers. */
+    async function step(client: number, rng: ReturnType<typeof generator>, step: number) {
+      const p = products[client]!;
       const api = p.tenant.distributor;
       const roll = rng.next();
       if (roll < 0.05) {
-        await kontor.stop();
-        kontor = await startKontor(config, { api: true, workers: false, logger: false });
-        restarts++;
+        await exclusively(async () => {
+          await kontor.stop();
+          kontor = await startKontor(config, { api: true, workers: false, logger: false });
+          restarts++;
+        });
       } else if (roll < 0.1) {
         // Whatever the workers were doing (a mint on its way, a delivery, a booking) stops dead.
-        await worker.stop('SIGKILL');
-        worker = await startKontorProcess(workerEnv, 'worker');
-        kills++;
+        await exclusively(async () => {
+          await worker.stop('SIGKILL');
+          worker = await startKontorProcess(workerEnv, 'worker');
+          kills++;
+        });
       } else if (p.investors.length < 3 || roll < 0.2) {
         const address = newAddress();
-        const investor = await post(api, `${DISTRIBUTOR}/investors/`, {
-          natural_person: { forename: 'Sim', surname: `Investor ${step}` },
+        const investor = await post(rng, api, `${DISTRIBUTOR}/investors/`, {
+          natural_person: { forename: 'Sim', surname: `Investor ${client}-${step}` },
           wallet_address: address,
         });
-        if (investor.status !== 201) continue;
-        await post(api, `${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
+        if (investor.status !== 201) return;
+        await post(rng, api, `${DISTRIBUTOR}/investors/${investor.body.id}/identifications/`, {
           document_type: 'IDCARD',
-          document_id: `S${step}`,
+          document_id: `S${client}x${step}`,
           document_valid_to: '2035-01-01',
           verified_at: '2026-01-05T09:00:00Z',
         });
-        const wallets = await rebase(api).get(`${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`);
+        const wallets = await get(api, `${DISTRIBUTOR}/investors/${investor.body.id}/wallets/`);
         p.investors.push({ id: investor.body.id, wallet: wallets.body.results[0].id, address });
       } else if (roll < 0.55) {
         const investor = rng.pick(p.investors);
         const now = new Date().toISOString();
         const paid = rng.chance(0.8);
-        await post(api, `${DISTRIBUTOR}/investments/`, {
+        await post(rng, api, `${DISTRIBUTOR}/investments/`, {
           investor_id: investor.id,
           campaign_id: p.campaign.id,
           units: 1 + Math.floor(rng.next() * 3),
           signed_at: '2026-02-01T10:00:00Z',
-          signed_documents: await bothDocuments(rebase(api)),
+          signed_documents: await retried(() => bothDocuments(rebase(api))),
           ...(paid ? { accepted_at: now, paid_at: now } : {}),
           wallet: investor.wallet,
         });
       } else if (roll < 0.75) {
-        const paid = results(await rebase(api).get(`${DISTRIBUTOR}/investments/?status=PAID&limit=500`));
-        if (paid.length) await post(api, `${DISTRIBUTOR}/investments/${rng.pick(paid).id}/credits/`, undefined);
+        const paid = results(await get(api, `${DISTRIBUTOR}/investments/?status=PAID&limit=500`));
+        if (paid.length) await post(rng, api, `${DISTRIBUTOR}/investments/${rng.pick(paid).id}/credits/`, undefined);
       } else if (roll < 0.85) {
-        const waiting = results(
-          await rebase(api).get(`${DISTRIBUTOR}/investments/?status=WAITING_FOR_ACCEPTANCE&limit=500`),
-        );
+        const waiting = results(await get(api, `${DISTRIBUTOR}/investments/?status=WAITING_FOR_ACCEPTANCE&limit=500`));
         if (waiting.length) {
-          await post(api, `${DISTRIBUTOR}/investments/${rng.pick(waiting).id}/cancellation/`, {
+          await post(rng, api, `${DISTRIBUTOR}/investments/${rng.pick(waiting).id}/cancellation/`, {
             cancellation_date: new Date().toISOString(),
           });
         }
       } else {
-        const delivered = results(
-          await rebase(api).get(`${DISTRIBUTOR}/investments/?status=DELIVERED&limit=500`),
-        ).filter((i) => i.remaining_amount > 0);
+        const delivered = results(await get(api, `${DISTRIBUTOR}/investments/?status=DELIVERED&limit=500`)).filter(
+          (i) => i.remaining_amount > 0,
+        );
         if (delivered.length && p.investors.length > 1) {
           const from = rng.pick(delivered);
           const to = rng.pick(p.investors.filter((i) => i.wallet !== from.wallet));
-          await post(api, `${DISTRIBUTOR}/transfers/`, {
+          await post(rng, api, `${DISTRIBUTOR}/transfers/`, {
             product: p.product.id,
             source_wallet: from.wallet,
             target_address: to.address,
@@ -246,6 +280,14 @@ describe.each(seeds)('the fault simulation (SIM_SEED=%i)', (seed) => {
         }
       }
     }
+
+    // The two platforms' clients call at the same time, each from its own stream of the seed.
+    await Promise.all(
+      products.map(async (_, client) => {
+        const own = client === 0 ? rng : generator(seed ^ 0x2545f491);
+        for (let n = 0; n < STEPS / 2; n++) await step(client, own, n);
+      }),
+    );
 
     // The faults end; the system must come to rest on its own (one more restart on the way).
     rpc.faults.on = false;
