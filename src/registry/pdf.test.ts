@@ -52,8 +52,8 @@ describe('renderStatementPdf', () => {
     footer: ['Fußzeile'],
   });
 
-  it('writes a cross-reference table whose offsets point at their objects', async () => {
-    const pdf = await renderStatementPdf(text(5), { createdAt: '2026-01-02T03:04:05Z', subject: 'Ausgabe' });
+  it('writes a cross-reference table whose offsets point at their objects', () => {
+    const pdf = renderStatementPdf(text(5), { createdAt: '2026-01-02T03:04:05Z', subject: 'Ausgabe' });
     const raw = pdf.toString('latin1');
     expect(raw.startsWith('%PDF-1.4\n')).toBe(true);
     const startxref = Number(/startxref\n(\d+)\n%%EOF\n$/.exec(raw)![1]);
@@ -66,13 +66,9 @@ describe('renderStatementPdf', () => {
     expect(raw).toContain('/CreationDate (D:20260102030405Z)');
   });
 
-  it('continues on a new page when the rows do not fit on one', async () => {
-    const one = (await renderStatementPdf(text(5), { createdAt: '2026-01-02T03:04:05Z', subject: 's' })).toString(
-      'latin1',
-    );
-    const many = (await renderStatementPdf(text(120), { createdAt: '2026-01-02T03:04:05Z', subject: 's' })).toString(
-      'latin1',
-    );
+  it('continues on a new page when the rows do not fit on one', () => {
+    const one = renderStatementPdf(text(5), { createdAt: '2026-01-02T03:04:05Z', subject: 's' }).toString('latin1');
+    const many = renderStatementPdf(text(120), { createdAt: '2026-01-02T03:04:05Z', subject: 's' }).toString('latin1');
     expect(/\/Count (\d+)/.exec(one)![1]).toBe('1');
     expect(Number(/\/Count (\d+)/.exec(many)![1])).toBeGreaterThan(1);
   });

@@ -35,36 +35,6 @@ const STAND_INS: Record<string, string> = {
   '\u202f': ' ',
 };
 
-/** WinAnsi's characters in 0x80–0x9F (the rest is Latin-1). */
-const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-
-function inWinAnsi(ch: string): boolean {
-  const code = ch.codePointAt(0)!;
-  return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRA.has(ch);
-}
-
-/**
- * The built-in fonts encode WinAnsi only (pdfkit writes other characters as garbage): accents
- * outside it are dropped (Ș → S), a few letters get their stand-in, anything else becomes `?`.
- */
-export function toWinAnsi(text: string): string {
-  let out = '';
-  for (const ch of text.normalize('NFC')) {
-    if (inWinAnsi(ch)) {
-      out += ch;
-      continue;
-    }
-    const standIn = STAND_INS[ch];
-    if (standIn !== undefined) {
-      out += standIn;
-      continue;
-    }
-    const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
-    out += base && [...base].every(inWinAnsi) ? base : /\s/u.test(ch) ? ' ' : '?';
-  }
-  return out;
-}
-
 /** WinAnsi's bytes 0x80–0x9F by character (the rest of WinAnsi is Latin-1). */
 const WIN_ANSI_80: Record<string, number> = {
   '€': 0x80,
@@ -96,25 +66,52 @@ const WIN_ANSI_80: Record<string, number> = {
   Ÿ: 0x9f,
 };
 
+function inWinAnsi(ch: string): boolean {
+  const code = ch.codePointAt(0)!;
+  return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || ch in WIN_ANSI_80;
+}
+
+/**
+ * The built-in fonts encode WinAnsi only (a reader shows other bytes as other characters): accents
+ * outside it are dropped (Ș → S), a few letters get their stand-in, anything else becomes `?`.
+ */
+export function toWinAnsi(text: string): string {
+  let out = '';
+  for (const ch of text.normalize('NFC')) {
+    if (inWinAnsi(ch)) {
+      out += ch;
+      continue;
+    }
+    const standIn = STAND_INS[ch];
+    if (standIn !== undefined) {
+      out += standIn;
+      continue;
+    }
+    const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+    out += base && [...base].every(inWinAnsi) ? base : /\s/u.test(ch) ? ' ' : '?';
+  }
+  return out;
+}
+
 const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
-/** The WinAnsi bytes, in hex, of a text that toWinAnsi has made encodable. */
+/** The WinAnsi byte of the character at `i` of a text that toWinAnsi has made encodable. */
+function winAnsiByte(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  return code > 0xff ? (WIN_ANSI_80[text[i]!] ?? 0x3f) : code;
+}
+
+/** The WinAnsi bytes of the text, in hex. */
 function winAnsiHex(text: string): string {
   let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    out += HEX_BYTE[code > 0xff ? (WIN_ANSI_80[text[i]!] ?? 0x3f) : code];
-  }
+  for (let i = 0; i < text.length; i++) out += HEX_BYTE[winAnsiByte(text, i)];
   return out;
 }
 
 function widthOf(text: string, font: FontName, size: number): number {
   const widths = FONTS[font].widths;
   let units = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    units += widths[code > 0xff ? (WIN_ANSI_80[text[i]!] ?? 0) : code] ?? 0;
-  }
+  for (let i = 0; i < text.length; i++) units += widths[winAnsiByte(text, i)] ?? 0;
   return (units * size) / 1000;
 }
 
@@ -227,20 +224,13 @@ function pdfDate(iso: string): string {
   return `(D:${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z)`;
 }
 
-/** Serialises the objects (numbered from 1) with their cross-reference table. */
-function pdfFile(objects: (string | Buffer)[], rootRef: number, infoRef: number): Buffer {
-  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
-  let offset = parts[0]!.length;
+/** Serialises the objects (numbered from 1) with their cross-reference table; all of it is one byte per character. */
+function pdfFile(objects: string[], rootRef: number, infoRef: number): Buffer {
+  let file = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
   const offsets: number[] = [];
   objects.forEach((body, i) => {
-    offsets.push(offset);
-    const chunk = Buffer.concat([
-      Buffer.from(`${i + 1} 0 obj\n`, 'latin1'),
-      typeof body === 'string' ? Buffer.from(body, 'latin1') : body,
-      Buffer.from('\nendobj\n', 'latin1'),
-    ]);
-    parts.push(chunk);
-    offset += chunk.length;
+    offsets.push(file.length);
+    file += `${i + 1} 0 obj\n${body}\nendobj\n`;
   });
   const xref = [
     'xref',
@@ -250,18 +240,14 @@ function pdfFile(objects: (string | Buffer)[], rootRef: number, infoRef: number)
     'trailer',
     `<< /Size ${objects.length + 1} /Root ${rootRef} 0 R /Info ${infoRef} 0 R >>`,
     'startxref',
-    String(offset),
+    String(file.length),
     '%%EOF',
     '',
   ].join('\n');
-  parts.push(Buffer.from(xref, 'latin1'));
-  return Buffer.concat(parts);
+  return Buffer.from(file + xref, 'latin1');
 }
 
-export async function renderStatementPdf(
-  text: StatementText,
-  meta: { createdAt: string; subject: string },
-): Promise<Buffer> {
+export function renderStatementPdf(text: StatementText, meta: { createdAt: string; subject: string }): Buffer {
   const layout = new Layout();
   const left = MARGIN;
   const width = PAGE_WIDTH - 2 * MARGIN;
@@ -302,7 +288,7 @@ export async function renderStatementPdf(
 
   // 1 catalog, 2 page tree, 3–4 fonts, 5 info, then each page and its content stream.
   const pageRefs = layout.pages.map((_, i) => 6 + 2 * i);
-  const objects: (string | Buffer)[] = [
+  const objects: string[] = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${pageRefs.map((r) => `${r} 0 R`).join(' ')}] /Count ${pageRefs.length} >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
@@ -313,14 +299,10 @@ export async function renderStatementPdf(
     // Not deflated: a page is a few kilobytes, PostgreSQL compresses the stored statement anyway
     // (TOAST), and deflating each one cost more CPU than the rest of the PDF (measured in a batch
     // of 250 statements).
-    const stream = Buffer.from(ops.join('\n'), 'latin1');
+    const stream = ops.join('\n');
     objects.push(
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE_WIDTH} ${PAGE_HEIGHT}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${pageRefs[i]! + 1} 0 R >>`,
-      Buffer.concat([
-        Buffer.from(`<< /Length ${stream.length} >>\nstream\n`, 'latin1'),
-        stream,
-        Buffer.from('\nendstream', 'latin1'),
-      ]),
+      `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
     );
   }
   return pdfFile(objects, 1, 5);

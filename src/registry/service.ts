@@ -162,46 +162,44 @@ export interface StatementRequest {
 export async function issueStatements(trx: Trx, requests: StatementRequest[]): Promise<(StatementView | null)[]> {
   if (requests.length === 0) return [];
   const factsById = await factsOfMany(trx, [...new Set(requests.map((r) => r.investmentId))]);
-  const values = await Promise.all(
-    requests.map(async ({ investmentId, reason, options }) => {
-      const year = options.year ?? null;
-      if ((reason === 'ANNUAL') !== (year !== null)) {
-        throw new Error(`a year is given for ANNUAL statements and only for them (${reason}, ${year})`);
-      }
-      const found = factsById.get(investmentId);
-      if (!found) throw notFound('investment');
-      const { row, facts: current } = found;
-      const remainingAmount = options.remainingAmount ?? row.remaining_amount;
-      const facts = { ...current, remainingAmount };
-      const units = options.units ?? (reason === 'ISSUANCE' ? row.units : remainingAmount);
-      const id = uuidv7();
-      const createdAt = (options.now ?? new Date()).toISOString();
-      const transactionHash = options.transactionHash ?? null;
-      const text = statementText({
-        ...facts,
-        statementId: id,
-        reason,
-        year,
-        createdAt,
-        units,
-        keeper: options.keeper,
-        ledger: { ...facts.ledger, transactionHash },
-      });
-      const content = await renderStatementPdf(text, { createdAt, subject: reasonLabel(reason, year) });
-      return {
-        id,
-        investment_id: row.id,
-        reason,
-        units,
-        remaining_amount: remainingAmount,
-        chain_transaction_hash: transactionHash,
-        year,
-        content,
-        sha256: createHash('sha256').update(content).digest('hex'),
-        created_at: createdAt,
-      };
-    }),
-  );
+  const values = requests.map(({ investmentId, reason, options }) => {
+    const year = options.year ?? null;
+    if ((reason === 'ANNUAL') !== (year !== null)) {
+      throw new Error(`a year is given for ANNUAL statements and only for them (${reason}, ${year})`);
+    }
+    const found = factsById.get(investmentId);
+    if (!found) throw notFound('investment');
+    const { row, facts: current } = found;
+    const remainingAmount = options.remainingAmount ?? row.remaining_amount;
+    const facts = { ...current, remainingAmount };
+    const units = options.units ?? (reason === 'ISSUANCE' ? row.units : remainingAmount);
+    const id = uuidv7();
+    const createdAt = (options.now ?? new Date()).toISOString();
+    const transactionHash = options.transactionHash ?? null;
+    const text = statementText({
+      ...facts,
+      statementId: id,
+      reason,
+      year,
+      createdAt,
+      units,
+      keeper: options.keeper,
+      ledger: { ...facts.ledger, transactionHash },
+    });
+    const content = renderStatementPdf(text, { createdAt, subject: reasonLabel(reason, year) });
+    return {
+      id,
+      investment_id: row.id,
+      reason,
+      units,
+      remaining_amount: remainingAmount,
+      chain_transaction_hash: transactionHash,
+      year,
+      content,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      created_at: createdAt,
+    };
+  });
   const inserted = await trx
     .insertInto('registry_statements')
     .values(values)

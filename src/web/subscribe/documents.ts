@@ -138,6 +138,6 @@ export function subscriptionFormText(f: SubscriptionFacts, signedAt: string): St
   };
 }
 
-export function pdf(text: StatementText, createdAt: string): Promise<Buffer> {
+export function pdf(text: StatementText, createdAt: string): Buffer {
   return renderStatementPdf(text, { createdAt, subject: text.title });
 }

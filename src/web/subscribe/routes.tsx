@@ -413,7 +413,7 @@ export async function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppC
       return send(reply, 400, offerPage(l, token, 'Please give both consents to sign.'));
     }
     const signedAt = new Date().toISOString();
-    const form = await pdf(subscriptionFormText(l.facts, signedAt), signedAt);
+    const form = pdf(subscriptionFormText(l.facts, signedAt), signedAt);
     await db
       .transaction()
       .execute((trx) =>
@@ -470,7 +470,7 @@ export async function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppC
 
   app.get('/subscribe/:token/documents/terms-of-issue.pdf', async (request: Req, reply) => {
     const l = await load(db, request.params.token, baseUrlOf(request, config.publicUrl), keeper);
-    const content = await pdf(termsText(l.facts), l.row.created_at);
+    const content = pdf(termsText(l.facts), l.row.created_at);
     return reply
       .type('application/pdf')
       .header('content-disposition', 'inline; filename="terms-of-issue.pdf"')
@@ -478,7 +478,7 @@ export async function registerSubscriptionRoutes(app: FastifyInstance, ctx: AppC
   });
   app.get('/subscribe/:token/documents/terms-of-service.pdf', async (request: Req, reply) => {
     const l = await load(db, request.params.token, baseUrlOf(request, config.publicUrl), keeper);
-    const content = await pdf(registerTermsText(keeper), l.row.created_at);
+    const content = pdf(registerTermsText(keeper), l.row.created_at);
     return reply
       .type('application/pdf')
       .header('content-disposition', 'inline; filename="terms-of-service.pdf"')
