@@ -61,7 +61,6 @@ export async function changeStatuses(
       throw new StatusGraphViolation(`no edge ${investment.status} → ${to} (investment ${investment.id})`);
     }
   }
-  const from = new Map(investments.map((i) => [i.id, i.status as InvestmentStatus]));
   // Each row moves only from the status it was read in (a concurrent change makes this a bug).
   const updated = await trx
     .updateTable('investments')
@@ -79,10 +78,10 @@ export async function changeStatuses(
   const history = await trx
     .insertInto('investment_status_changes')
     .values(
-      rows.map((row) => ({
+      rows.map((row, i) => ({
         id: uuidv7(),
         investment_id: row.id,
-        previous_status: from.get(row.id)!,
+        previous_status: investments[i]!.status,
         status: to,
         changed_at: changedAt,
       })),
@@ -92,7 +91,7 @@ export async function changeStatuses(
   const changedAtOf = new Map(history.map((h) => [h.investment_id, h.changed_at]));
   await recordEvents(
     trx,
-    rows.map((row) => ({
+    rows.map((row, i) => ({
       type: 'investment.status_changed',
       issuerId: row.issuer_id,
       platformId: row.distribution_platform_id,
@@ -100,7 +99,7 @@ export async function changeStatuses(
       data: {
         investment_id: row.id,
         status: to,
-        previous_status: from.get(row.id),
+        previous_status: investments[i]!.status,
         changed_at: changedAtOf.get(row.id),
       },
     })),

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { encodeDeployData, encodeFunctionData, type Hex } from 'viem';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { recordEvent, recordEvents } from '../events/outbox.ts';
+import { type NewEvent, recordEvent, recordEvents } from '../events/outbox.ts';
 import { conflict, invalidField, notFound } from '../http/errors.ts';
 import { changeStatuses } from '../investments/lifecycle.ts';
 import { type InvestmentViewer, visibleInvestments } from '../investments/service.ts';
@@ -107,14 +107,15 @@ export async function requestCredit(trx: Trx, viewer: InvestmentViewer, investme
   return creditView((await creditsWithHash(trx).where('credits.id', '=', id).executeTakeFirstOrThrow()) as CreditRow);
 }
 
-async function creditEvent(trx: Trx, creditId: string, type: 'credit.succeeded' | 'credit.failed' | 'credit.unknown') {
-  const credit = await creditsWithHash(trx).where('credits.id', '=', creditId).executeTakeFirstOrThrow();
-  const investment = await trx
-    .selectFrom('investments')
-    .select(['issuer_id', 'distribution_platform_id'])
-    .where('id', '=', credit.investment_id)
-    .executeTakeFirstOrThrow();
-  await recordEvent(trx, {
+type CreditEventType = 'credit.succeeded' | 'credit.failed' | 'credit.unknown';
+
+/** A credit's event: its task as the API shows it, to the investment's issuer and platform. */
+function creditEventOf(
+  type: CreditEventType,
+  credit: { id: string; investment_id: string; status: string; transaction_hash: string | null; error: string | null },
+  investment: { issuer_id: string; distribution_platform_id: string },
+): NewEvent {
+  return {
     type,
     issuerId: investment.issuer_id,
     platformId: investment.distribution_platform_id,
@@ -126,7 +127,17 @@ async function creditEvent(trx: Trx, creditId: string, type: 'credit.succeeded' 
       transaction_hash: credit.transaction_hash,
       error: credit.error,
     },
-  });
+  };
+}
+
+async function creditEvent(trx: Trx, creditId: string, type: CreditEventType) {
+  const credit = await creditsWithHash(trx).where('credits.id', '=', creditId).executeTakeFirstOrThrow();
+  const investment = await trx
+    .selectFrom('investments')
+    .select(['issuer_id', 'distribution_platform_id'])
+    .where('id', '=', credit.investment_id)
+    .executeTakeFirstOrThrow();
+  await recordEvent(trx, creditEventOf(type, credit, investment));
 }
 
 /**
@@ -195,22 +206,13 @@ async function succeed(db: Db, ledger: Ledger, creditIds: string[]): Promise<voi
     );
     await recordEvents(
       trx,
-      credits.map((c) => {
-        const investment = investmentOf.get(c.investment_id)!;
-        return {
-          type: 'credit.succeeded' as const,
-          issuerId: investment.issuer_id,
-          platformId: investment.distribution_platform_id,
-          investmentId: c.investment_id,
-          data: {
-            credit_id: c.id,
-            investment_id: c.investment_id,
-            status: 'succeeded',
-            transaction_hash: mintOf(c).hash,
-            error: null,
-          },
-        };
-      }),
+      credits.map((c) =>
+        creditEventOf(
+          'credit.succeeded',
+          { ...c, status: 'succeeded', transaction_hash: mintOf(c).hash, error: null },
+          investmentOf.get(c.investment_id)!,
+        ),
+      ),
     );
   });
 }
