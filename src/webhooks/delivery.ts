@@ -17,31 +17,24 @@ import {
   addressProblem,
   DEFAULT_RETRY_DELAYS,
   DELIVERY_TIMEOUT_MS,
+  drainerJob,
   excerpt,
   messageBody,
   nextDelayMs,
 } from './domain.ts';
 import { webhookSecret } from './service.ts';
 
-const drainJob = (webhookId: string, runAt?: string) =>
-  [
-    'deliver_webhooks',
-    { webhook_id: webhookId },
-    { jobKey: `deliver_webhooks:${webhookId}`, ...(runAt ? { runAt } : {}) },
-  ] as const;
-
 /**
  * Creates the deliveries of the given events to every matching subscription (idempotent: one per
  * subscription and event); their drainers are woken when this commits (migration 010).
  */
-async function fanOut(db: Db, events: { eventId?: string; since?: string }): Promise<number> {
-  const result = await sql`
+async function fanOut(db: Db, events: { eventId?: string; since?: string }): Promise<void> {
+  await sql`
     with e as (
       select id, seq, type, issuer_id, distribution_platform_id, investment_id, created_at from events
       where ${events.eventId ? sql`id = ${events.eventId}` : sql`created_at >= ${events.since!}::timestamptz`}
     )
     ${fanOutFrom('e')}`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
 }
 
 /**
@@ -66,7 +59,7 @@ export async function recoverWebhookDeliveries(db: Db, windowHours: number): Pro
     .where('status', '=', 'pending')
     .execute();
   await db.transaction().execute(async (trx) => {
-    for (const { webhook_id } of pending) await enqueueJob(trx, ...drainJob(webhook_id));
+    for (const { webhook_id } of pending) await enqueueJob(trx, ...drainerJob(webhook_id));
   });
 }
 
@@ -199,7 +192,7 @@ async function scheduleNext(db: Db, webhookId: string): Promise<void> {
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (next?.at) {
-    await db.transaction().execute((trx) => enqueueJob(trx, ...drainJob(webhookId, String(next.at))));
+    await db.transaction().execute((trx) => enqueueJob(trx, ...drainerJob(webhookId, String(next.at))));
   }
 }
 

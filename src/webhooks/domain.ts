@@ -7,6 +7,17 @@ import { isIP } from 'node:net';
 export const DEFAULT_RETRY_DELAYS = [5, 30, 120, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800, 28800];
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
+
+/**
+ * The job that drains one subscription's deliveries, keyed per subscription so that waking it
+ * again replaces the waiting one (migration 010's trigger enqueues the same job in SQL).
+ */
+export const drainerJob = (webhookId: string, runAt?: string) =>
+  [
+    'deliver_webhooks',
+    { webhook_id: webhookId },
+    { jobKey: `deliver_webhooks:${webhookId}`, ...(runAt ? { runAt } : {}) },
+  ] as const;
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**

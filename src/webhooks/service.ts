@@ -7,7 +7,7 @@ import type { Principal } from '../http/auth.ts';
 import { conflict, forbidden, invalidField, notFound } from '../http/errors.ts';
 import { open, seal } from '../investors/wallet-crypto.ts';
 import { enqueueJob } from '../jobs/queue.ts';
-import { targetProblem } from './domain.ts';
+import { drainerJob, targetProblem } from './domain.ts';
 
 /** Whose subscriptions: an issuer's or a platform's (the registrar has no events of its own). */
 export type WebhookOwner = { kind: 'issuer'; issuerId: string } | { kind: 'platform'; platformId: string };
@@ -121,7 +121,7 @@ export async function updateWebhook(
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (reactivated) await enqueueJob(trx, 'deliver_webhooks', { webhook_id: id }, { jobKey: `deliver_webhooks:${id}` });
+  if (reactivated) await enqueueJob(trx, ...drainerJob(id));
   return webhookView(row);
 }
 
@@ -222,7 +222,7 @@ export async function redeliver(trx: Trx, owner: WebhookOwner, webhookId: string
     .returningAll()
     .executeTakeFirst();
   if (!row) throw notFound('delivery');
-  await enqueueJob(trx, 'deliver_webhooks', { webhook_id: webhookId }, { jobKey: `deliver_webhooks:${webhookId}` });
+  await enqueueJob(trx, ...drainerJob(webhookId));
   const event = await trx.selectFrom('events').select('type').where('id', '=', row.event_id).executeTakeFirstOrThrow();
   return (await deliveryViews(trx, [{ ...row, event_type: event.type as EventType }]))[0]!;
 }
