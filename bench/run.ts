@@ -172,6 +172,24 @@ async function documents(api: Client) {
   ];
 }
 
+/** The body of POST /investments/ for one unit of the demo campaign, signed (and more fields given). */
+function investmentBody(
+  demo: Demo,
+  investor: { investorId: string; walletId: string },
+  signed: { category: string; document_id: string }[],
+  more: Record<string, unknown> = {},
+) {
+  return {
+    investor_id: investor.investorId,
+    campaign_id: demo.campaign_id,
+    units: 1,
+    signed_at: '2026-02-01T10:00:00Z',
+    signed_documents: signed,
+    wallet: investor.walletId,
+    ...more,
+  };
+}
+
 async function countDelivered(api: Client, campaignId: string): Promise<number> {
   const page = await api.call('GET', `/investments/?campaign_id=${campaignId}&status=DELIVERED&limit=1`);
   return page.count;
@@ -191,7 +209,7 @@ async function untilDelivered(api: Client, campaignId: string, count: number, ti
 async function createInvestment(server: Server) {
   const demo = JSON.parse(cli(['demo', '--json'])) as Demo;
   const api = await Client.of(server.url, demo.distributor);
-  const { investorId, walletId } = (await investorsWithWallets(api, 1))[0]!;
+  const investor = (await investorsWithWallets(api, 1))[0]!;
   const signed = await documents(api);
   const result = await autocannon({
     url: `${server.url}/api/external/distributor/v2/investments/`,
@@ -199,14 +217,7 @@ async function createInvestment(server: Server) {
     connections: CONNECTIONS,
     duration: DURATION_S,
     headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      investor_id: investorId,
-      campaign_id: demo.campaign_id,
-      units: 1,
-      signed_at: '2026-02-01T10:00:00Z',
-      signed_documents: signed,
-      wallet: walletId,
-    }),
+    body: JSON.stringify(investmentBody(demo, investor, signed)),
   });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`create_investment: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
@@ -261,15 +272,8 @@ async function lifecycle(server: Server) {
   await pool(
     Array.from({ length: LIFECYCLE_COUNT }, (_, i) => investors[i % investors.length]!),
     CONNECTIONS,
-    async ({ investorId, walletId }) => {
-      const investment = await api.call('POST', '/investments/', {
-        investor_id: investorId,
-        campaign_id: demo.campaign_id,
-        units: 1,
-        signed_at: '2026-02-01T10:00:00Z',
-        signed_documents: signed,
-        wallet: walletId,
-      });
+    async (investor) => {
+      const investment = await api.call('POST', '/investments/', investmentBody(demo, investor, signed));
       await api.call('PATCH', `/investments/${investment.id}/`, { accepted_at: new Date().toISOString() });
       await api.call('PATCH', `/investments/${investment.id}/`, { paid_at: new Date().toISOString() });
       await api.call('POST', `/investments/${investment.id}/credits/`);
@@ -291,18 +295,13 @@ async function paidInvestments(server: Server, count: number): Promise<PaidSet> 
   const api = await Client.of(server.url, demo.distributor);
   const investors = await investorsWithWallets(api, count);
   const signed = await documents(api);
-  const ids = await pool(investors, CONNECTIONS, async ({ investorId, walletId }) => {
+  const ids = await pool(investors, CONNECTIONS, async (investor) => {
     const now = new Date().toISOString();
-    const investment = await api.call('POST', '/investments/', {
-      investor_id: investorId,
-      campaign_id: demo.campaign_id,
-      units: 1,
-      signed_at: '2026-02-01T10:00:00Z',
-      signed_documents: signed,
-      accepted_at: now,
-      paid_at: now,
-      wallet: walletId,
-    });
+    const investment = await api.call(
+      'POST',
+      '/investments/',
+      investmentBody(demo, investor, signed, { accepted_at: now, paid_at: now }),
+    );
     return investment.id as string;
   });
   return { demo, ids };
