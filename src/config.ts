@@ -44,13 +44,6 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-function chainRpcTimeoutFrom(env: NodeJS.ProcessEnv): number {
-  const value = intFrom(env, 'CHAIN_RPC_TIMEOUT_MS', 10_000);
-  if (value < 100 || value > 120_000)
-    throw new ConfigError(`CHAIN_RPC_TIMEOUT_MS must be from 100 to 120000, got ${value}`);
-  return value;
-}
-
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -84,10 +77,10 @@ export function embeddedPostgresPassword(home: string): string {
   return localSecrets(home).postgres_password;
 }
 
-function creditBatchMaxFrom(env: NodeJS.ProcessEnv): number {
-  const value = intFrom(env, 'CREDIT_BATCH_MAX', 250);
-  // 250 is what fits under the transaction gas cap (src/ledger/contract.ts).
-  if (value < 1 || value > 250) throw new ConfigError(`CREDIT_BATCH_MAX must be from 1 to 250, got ${value}`);
+/** An integer setting that must lie in [min, max]. */
+function intInRange(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value < min || value > max) throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
   return value;
 }
 
@@ -134,7 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // can, so there a log waits 12 blocks by default.
     chainConfirmations: intFrom(env, 'CHAIN_CONFIRMATIONS', chainRpcUrl ? 12 : 0),
     ledgerPollMs: intFrom(env, 'LEDGER_POLL_INTERVAL_MS', 2000),
-    creditBatchMax: creditBatchMaxFrom(env),
-    chainRpcTimeoutMs: chainRpcTimeoutFrom(env),
+    // 250 is what fits under the transaction gas cap (src/ledger/contract.ts).
+    creditBatchMax: intInRange(env, 'CREDIT_BATCH_MAX', 250, 1, 250),
+    chainRpcTimeoutMs: intInRange(env, 'CHAIN_RPC_TIMEOUT_MS', 10_000, 100, 120_000),
   };
 }
