@@ -169,6 +169,10 @@ describe('a web-based subscription', () => {
     await studio.getByRole('button', { name: 'Mark paid' }).click();
     expect(await studio.locator('.notice').textContent()).toBe('The payment is recorded.');
     await studio.getByRole('button', { name: 'Credit to the wallet' }).click();
+    // The form's answer is in before the page is reloaded (a reload during that navigation races it).
+    expect(await studio.locator('.notice').textContent()).toBe(
+      'Crediting has started; the investment becomes DELIVERED when the units are on the ledger.',
+    );
     await waitFor(
       async () => {
         await studio.reload();
