@@ -339,7 +339,7 @@ describe('a campaign switched off while a create is in flight', () => {
       signed_at: SIGNED,
       wallet: walletId,
     });
-    await blockedOn('insert into "investments"%');
+    await blockedOn('%insert into "investments"%');
     // A new campaign for the units the switch-off frees waits for the product.
     const replacement = t.issuer.post(
       `${ISSUER}/products/${product.id}/campaigns/`,

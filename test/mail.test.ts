@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.ts';
-import { NO_RECIPIENTS, sendEmail } from '../src/notifications/sender.ts';
+import { EMAIL_MAX_ATTEMPTS, NO_RECIPIENTS, sendDueEmails, sendEmail } from '../src/notifications/sender.ts';
 import { createStudioUser } from '../src/parties/service.ts';
 import { freePort } from '../src/runtime/ports.ts';
 import { runCli, tempHome } from './e2e/process.ts';
@@ -12,8 +12,10 @@ import {
   createTenant,
   DISTRIBUTOR,
   listedProduct,
+  startTestServer,
   startWorkingServer,
   type Tenant,
+  type TestServer,
   uploadPdf,
   type WorkingServer,
 } from './helpers.ts';
@@ -231,11 +233,123 @@ describe('e-mail without SMTP_URL', () => {
       return r.recipients ? r : null;
     });
     expect(row).toMatchObject({ recipients: [], sent_at: null, attempts: 0, last_error: NO_RECIPIENTS });
-    // The job succeeded (graphile-worker removes finished jobs): nothing waits to be retried.
+    // The drainer succeeded (graphile-worker removes finished jobs): nothing waits to be retried.
     await until('the job to finish', async () => {
       const { rows } = await sql<{ n: number }>`
-        select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send_email'`.execute(server.db);
+        select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send_emails'`.execute(server.db);
       return rows[0]!.n === 0;
     });
+  });
+});
+
+describe('the e-mail drainer (migration 011)', () => {
+  const inbox: Received[] = [];
+  let smtpPort: number;
+  let smtp: SMTPServer | null = null;
+  let server: TestServer;
+  let t: Tenant;
+  let campaignId: string;
+  const studioEmail = `drain-${randomBytes(3).toString('hex')}@issuer.example`;
+
+  // No workers run here: the jobs the e-mails queue stay in the queue to be looked at.
+  beforeAll(async () => {
+    smtpPort = await freePort();
+    smtp = await startSmtp(smtpPort, inbox);
+    server = await startTestServer({ smtpUrl: `smtp://127.0.0.1:${smtpPort}` });
+    t = await createTenant(server, 'Drain');
+    await addStudioUser(server.db, t.issuerId, studioEmail);
+    campaignId = (await listedProduct(t, { name: 'Drain Bond', asset_code: 'DB30' })).campaign.id;
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (smtp) await closeSmtp(smtp);
+  });
+
+  // graphile-worker's public view of jobs has no payload.
+  const drainers = async (issuerId: string) =>
+    (
+      await sql<{ key: string | null; locked_at: string | null; due: boolean }>`
+        select j.key, j.locked_at, j.run_at <= now() as due
+        from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = 'send_emails' and j.payload->>'issuer_id' = ${issuerId}
+        order by j.id`.execute(server.db)
+    ).rows;
+
+  it("wakes the issuer's drainer once while it waits; a started or postponed drainer is not relied on", async () => {
+    const key = `send_emails:${t.issuerId}`;
+    expect((await waitingInvestment(t, campaignId)).status).toBe(201);
+    expect((await waitingInvestment(t, campaignId)).status).toBe(201);
+    // Two e-mails, two transactions: one drainer, due, not started.
+    expect(await drainers(t.issuerId)).toEqual([{ key, locked_at: null, due: true }]);
+
+    // The drainer starts (a worker locks it): the next e-mail queues another one.
+    await sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test' where key = ${key}`.execute(
+      server.db,
+    );
+    expect((await waitingInvestment(t, campaignId)).status).toBe(201);
+    const afterStart = await drainers(t.issuerId);
+    expect(afterStart).toHaveLength(2);
+    expect(afterStart[1]).toEqual({ key, locked_at: null, due: true });
+
+    // A drainer postponed by its backoff is brought forward by a new e-mail.
+    await sql`delete from graphile_worker._private_jobs where locked_by = 'test'`.execute(server.db);
+    await sql`update graphile_worker._private_jobs set run_at = now() + interval '1 hour' where key = ${key}`.execute(
+      server.db,
+    );
+    expect((await waitingInvestment(t, campaignId)).status).toBe(201);
+    expect(await drainers(t.issuerId)).toEqual([{ key, locked_at: null, due: true }]);
+  });
+
+  it('sends every due e-mail once, skips sent and given-up ones, and fails after trying all', async () => {
+    const due = await server.db
+      .selectFrom('emails')
+      .select('id')
+      .where('issuer_id', '=', t.issuerId)
+      .where('sent_at', 'is', null)
+      .execute();
+    expect(due.length).toBeGreaterThanOrEqual(4);
+    const givenUp = due[0]!.id;
+    await server.db
+      .updateTable('emails')
+      .set({ attempts: EMAIL_MAX_ATTEMPTS, recipients: [studioEmail], last_error: 'ECONNREFUSED' })
+      .where('id', '=', givenUp)
+      .execute();
+
+    const before = inbox.length;
+    await sendDueEmails(server.db, server.config, t.issuerId);
+    expect(inbox.length - before).toBe(due.length - 1);
+    const rows = await server.db.selectFrom('emails').selectAll().where('issuer_id', '=', t.issuerId).execute();
+    for (const row of rows) {
+      if (row.id === givenUp) expect(row).toMatchObject({ sent_at: null, attempts: EMAIL_MAX_ATTEMPTS });
+      else expect(row).toMatchObject({ attempts: 1, last_error: null, sent_at: expect.any(String) });
+    }
+    // Nothing is due any more: a second run sends nothing.
+    await sendDueEmails(server.db, server.config, t.issuerId);
+    expect(inbox.length - before).toBe(due.length - 1);
+
+    // The mail server is down: both new e-mails are tried, counted, and the run fails.
+    await closeSmtp(smtp!);
+    smtp = null;
+    const other = await createTenant(server, 'Drain Other');
+    await addStudioUser(server.db, other.issuerId, `other-${studioEmail}`);
+    const otherCampaign = (await listedProduct(other, { name: 'Other Bond', asset_code: 'OB31' })).campaign.id;
+    expect((await waitingInvestment(t, campaignId)).status).toBe(201);
+    expect((await waitingInvestment(other, otherCampaign)).status).toBe(201);
+    const failed = await sendDueEmails(server.db, server.config).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(AggregateError);
+    expect((failed as AggregateError).errors).toHaveLength(2);
+    const unsent = await server.db.selectFrom('emails').selectAll().where('sent_at', 'is', null).execute();
+    expect(unsent.filter((r) => r.id !== givenUp).map((r) => r.attempts)).toEqual([1, 1]);
+
+    // Back up: the sweep (no issuer) sends both issuers' e-mails.
+    smtp = await startSmtp(smtpPort, inbox);
+    const sweptFrom = inbox.length;
+    await sendDueEmails(server.db, server.config);
+    expect(
+      inbox
+        .slice(sweptFrom)
+        .flatMap((m) => m.to)
+        .sort(),
+    ).toEqual([`other-${studioEmail}`, studioEmail].sort());
   });
 });

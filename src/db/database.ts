@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
+import { PreparingClient } from './prepared.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -33,6 +34,7 @@ export function createDb(url: string, max = 20): { db: Db; pool: pg.Pool } {
     options: '-c TimeZone=UTC',
     application_name: 'kontor',
     types: kontorTypes,
+    Client: PreparingClient,
   });
   // A client losing its connection (idle or checked out) must not crash the process; the query
   // in flight fails on its own and the pool replaces the client.

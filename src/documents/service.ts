@@ -65,10 +65,15 @@ export async function getDocumentFor(db: Db | Trx, id: string, owner: DocumentOw
   return documentView(row);
 }
 
+/** The query of which of these documents belong to the owner; `ids` must not be empty. */
+export function ownedDocumentIdsQuery(db: Db | Trx, ids: string[], owner: DocumentOwner) {
+  return ownedBy(db, owner).select('documents.id').where('documents.id', 'in', ids);
+}
+
 /** Which of these documents belong to the owner (one query for a request's list of documents). */
 export async function ownedDocumentIds(db: Db | Trx, ids: string[], owner: DocumentOwner): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await ownedBy(db, owner).select('documents.id').where('documents.id', 'in', ids).execute();
+  const rows = await ownedDocumentIdsQuery(db, ids, owner).execute();
   return new Set(rows.map((r) => r.id));
 }
 

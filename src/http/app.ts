@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
+import { isStalePreparedStatement } from '../db/prepared.ts';
 import { registerDocumentRoutes } from '../documents/routes.ts';
 import { registerInvestmentRoutes } from '../investments/routes.ts';
 import { registerInvestorRoutes } from '../investors/routes.ts';
@@ -54,6 +55,11 @@ function mapError(error: FastifyError & { validationContext?: string }): ApiErro
   if (error instanceof ApiError) return error;
   const refused = databaseRuleError(error);
   if (refused) return refused;
+  if (isStalePreparedStatement(error)) {
+    return new ApiError(503, 'schema_changed', 'the database schema changed during this request; retry it', undefined, {
+      'retry-after': '1',
+    });
+  }
   if (error.validation) {
     const context = error.validationContext;
     if (context === 'params') return new ApiError(404, 'not_found', 'no such resource');

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { type InferResult, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { createDocument, ownedDocumentIds } from '../documents/service.ts';
+import { createDocument, ownedDocumentIds, ownedDocumentIdsQuery } from '../documents/service.ts';
 import { recordEvent } from '../events/outbox.ts';
 import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
 import { WithStatus } from '../http/idempotency.ts';
@@ -281,13 +281,17 @@ async function attachDocuments(
   platformId: string,
   docs: SignedDocumentInput[],
   fieldOf: (index: number) => string,
+  /** Which of the documents are the platform's, where the caller has read that already. */
+  ownedAlready?: Set<string>,
 ) {
   if (docs.length === 0) return [];
-  const owned = await ownedDocumentIds(
-    trx,
-    docs.map((d) => d.document_id),
-    { kind: 'distribution_platform', platformId },
-  );
+  const owned =
+    ownedAlready ??
+    (await ownedDocumentIds(
+      trx,
+      docs.map((d) => d.document_id),
+      { kind: 'distribution_platform', platformId },
+    ));
   const foreign = docs.findIndex((d) => !owned.has(d.document_id));
   if (foreign >= 0) throw invalidField(fieldOf(foreign), 'no such document of yours');
   const rows = await trx
@@ -308,10 +312,16 @@ async function attachDocuments(
   return rows;
 }
 
+/** Why this wallet (null: none of the investor's) cannot be an investment's wallet, or null. */
+function walletRefusal(wallet: { receiving_enabled: boolean } | null): string | null {
+  if (!wallet) return "must be a wallet of the investment's investor";
+  if (!wallet.receiving_enabled) return 'the wallet does not have receiving_enabled';
+  return null;
+}
+
 async function checkWallet(trx: Trx, investorId: string, walletId: string) {
-  const wallet = await findInvestorWallet(trx, investorId, walletId);
-  if (!wallet) throw invalidField('wallet', "must be a wallet of the investment's investor");
-  if (!wallet.receiving_enabled) throw invalidField('wallet', 'the wallet does not have receiving_enabled');
+  const refusal = walletRefusal(await findInvestorWallet(trx, investorId, walletId));
+  if (refusal) throw invalidField('wallet', refusal);
 }
 
 async function accept(trx: Trx, row: InvestmentRow, acceptedAt: string): Promise<InvestmentRow> {
@@ -332,6 +342,83 @@ async function pay(trx: Trx, row: InvestmentRow, paidAt: string): Promise<Invest
   }
   return changeStatus(trx, row, 'PAID', paidAt, { paid_at: paidAt });
 }
+
+/** The campaign of a create and what is decided with it: its product's terms, the allowance. */
+function createCampaign(trx: Trx, platformId: string, campaignId: string) {
+  return trx
+    .selectFrom('campaigns')
+    .innerJoin('products', 'products.id', 'campaigns.product_id')
+    .innerJoin('issuers', 'issuers.id', 'products.issuer_id')
+    .innerJoin('listings', (j) =>
+      j
+        .onRef('listings.product_id', '=', 'products.id')
+        .onRef('listings.distribution_platform_id', '=', 'campaigns.distribution_platform_id'),
+    )
+    .innerJoin('issuer_platform_allowances as a', (j) =>
+      j
+        .onRef('a.issuer_id', '=', 'products.issuer_id')
+        .onRef('a.distribution_platform_id', '=', 'campaigns.distribution_platform_id'),
+    )
+    .innerJoin('distribution_platforms as p', 'p.id', 'campaigns.distribution_platform_id')
+    .selectAll('campaigns')
+    .select([
+      'products.issuer_id',
+      'products.step_size',
+      'products.status as product_status',
+      'products.requires_review',
+      'products.name as product_name',
+      'products.payment_deadline',
+      'products.currency as product_currency',
+      'products.nominal_value',
+      'products.issuance_price',
+      'products.interest_rate',
+      'products.day_count_convention',
+      'products.interest_start_date',
+      'products.interest_frequency',
+      'products.maturity_date',
+      'issuers.bank_account',
+      'a.is_allowed',
+      'p.web_subscription_enabled',
+    ])
+    .where('campaigns.id', '=', campaignId)
+    .where('campaigns.distribution_platform_id', '=', platformId);
+}
+
+type CreateCampaign = InferResult<ReturnType<typeof createCampaign>>[number];
+
+/**
+ * Everything a create decides on, in one statement: the investor (FOR SHARE: a concurrent KYC
+ * completion either sees this investment or is seen by it), the campaign with its product's terms,
+ * the wallet and which of the signed documents are the platform's. No row: no such investor.
+ */
+function createContext(trx: Trx, platformId: string, input: InvestmentCreateInput, documents: SignedDocumentInput[]) {
+  const documentIds = documents.map((d) => d.document_id);
+  return trx
+    .selectFrom('investors as i')
+    .leftJoin(createCampaign(trx, platformId, input.campaign_id).as('c'), (j) => j.onTrue())
+    .leftJoin('wallets as w', (j) => j.onRef('w.investor_id', '=', 'i.id').on('w.id', '=', input.wallet ?? NO_WALLET))
+    .selectAll('c')
+    .select([
+      'i.id as investor_row_id',
+      'i.natural_person',
+      'i.kyc_status',
+      'w.id as wallet_row_id',
+      'w.receiving_enabled as wallet_receiving_enabled',
+      (documentIds.length > 0
+        ? sql<
+            string[]
+          >`array(${ownedDocumentIdsQuery(trx, documentIds, { kind: 'distribution_platform', platformId })})::text[]`
+        : sql<string[]>`'{}'::text[]`
+      ).as('owned_document_ids'),
+    ])
+    .where('i.id', '=', input.investor_id)
+    .where('i.distribution_platform_id', '=', platformId)
+    .forShare('i')
+    .executeTakeFirst();
+}
+
+/** Matches no wallet: the wallet join of a create without a wallet. */
+const NO_WALLET = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Creates an investment (spec §7): every check first (nothing is stored on a refusal), then the
@@ -355,43 +442,13 @@ export async function createInvestment(
     fields.add('paid_at', 'needs accepted_at: only an accepted investment can be paid');
   fields.throwIfAny();
 
-  // FOR SHARE: a concurrent KYC completion either sees this investment or is seen by it.
-  const investor = await trx
-    .selectFrom('investors')
-    .select(['id', 'natural_person', 'legal_person', 'kyc_status'])
-    .where('id', '=', input.investor_id)
-    .where('distribution_platform_id', '=', platformId)
-    .forShare()
-    .executeTakeFirst();
-  if (!investor) throw invalidField('investor_id', 'no such investor of yours');
-  const campaign = await trx
-    .selectFrom('campaigns')
-    .innerJoin('products', 'products.id', 'campaigns.product_id')
-    .innerJoin('listings', (j) =>
-      j
-        .onRef('listings.product_id', '=', 'products.id')
-        .onRef('listings.distribution_platform_id', '=', 'campaigns.distribution_platform_id'),
-    )
-    .innerJoin('issuer_platform_allowances as a', (j) =>
-      j
-        .onRef('a.issuer_id', '=', 'products.issuer_id')
-        .onRef('a.distribution_platform_id', '=', 'campaigns.distribution_platform_id'),
-    )
-    .innerJoin('distribution_platforms as p', 'p.id', 'campaigns.distribution_platform_id')
-    .selectAll('campaigns')
-    .select([
-      'products.issuer_id',
-      'products.step_size',
-      'products.status as product_status',
-      'products.requires_review',
-      'products.name as product_name',
-      'a.is_allowed',
-      'p.web_subscription_enabled',
-    ])
-    .where('campaigns.id', '=', input.campaign_id)
-    .where('campaigns.distribution_platform_id', '=', platformId)
-    .executeTakeFirst();
-  if (!campaign?.is_allowed) throw invalidField('campaign_id', 'no such campaign of yours');
+  const signedDocuments = input.signed_documents ?? [];
+  const found = await createContext(trx, platformId, input, signedDocuments);
+  if (!found) throw invalidField('investor_id', 'no such investor of yours');
+  if (!found.is_allowed) throw invalidField('campaign_id', 'no such campaign of yours');
+  // The campaign's columns come from inner joins: present once the allowance is.
+  const campaign = found as typeof found & CreateCampaign;
+  const investor = { id: found.investor_row_id, natural_person: found.natural_person, kyc_status: found.kyc_status };
   if (!campaign.is_campaign_active) throw conflict('campaign_inactive', 'the campaign is not active');
   if (campaign.product_status !== 'ACTIVE') throw conflict('product_closed', "the campaign's product is closed");
 
@@ -416,7 +473,10 @@ export async function createInvestment(
   }
   const disagio = moneyIn(fields, 'disagio', input.disagio, campaign.currency) ?? 0n;
   fields.throwIfAny();
-  if (input.wallet) await checkWallet(trx, investor.id, input.wallet);
+  if (input.wallet) {
+    const refusal = walletRefusal(found.wallet_row_id ? { receiving_enabled: found.wallet_receiving_enabled! } : null);
+    if (refusal) throw invalidField('wallet', refusal);
+  }
   const agio = Money.of(investmentAmount, campaign.currency).percent(campaign.agio_percent);
   const disagioIssue = disagioProblem(disagio, {
     investment_amount: Money.of(investmentAmount, campaign.currency),
@@ -439,38 +499,57 @@ export async function createInvestment(
         requiresReview: campaign.requires_review,
         reviewCompleted: false,
       });
+  // The investment and its first status change in one statement.
   let row = await trx
-    .insertInto('investments')
-    .values({
-      id: uuidv7(),
-      investor_id: investor.id,
-      campaign_id: campaign.id,
-      product_id: campaign.product_id,
-      issuer_id: campaign.issuer_id,
-      distribution_platform_id: platformId,
-      status,
-      units,
-      currency: campaign.currency,
-      price_per_token: campaign.price_per_token,
-      agio_percent: campaign.agio_percent,
-      disagio,
-      wallet_id: input.wallet ?? null,
-      signed_at: input.signed_at ?? null,
-      subscription_token: web ? randomBytes(32).toString('base64url') : null,
-      payment_reference: paymentReference(),
-    })
-    .returningAll()
+    .with('created', (db) =>
+      db
+        .insertInto('investments')
+        .values({
+          id: uuidv7(),
+          investor_id: investor.id,
+          campaign_id: campaign.id,
+          product_id: campaign.product_id,
+          issuer_id: campaign.issuer_id,
+          distribution_platform_id: platformId,
+          status,
+          units,
+          currency: campaign.currency,
+          price_per_token: campaign.price_per_token,
+          agio_percent: campaign.agio_percent,
+          disagio,
+          wallet_id: input.wallet ?? null,
+          signed_at: input.signed_at ?? null,
+          subscription_token: web ? randomBytes(32).toString('base64url') : null,
+          payment_reference: paymentReference(),
+        })
+        .returningAll(),
+    )
+    .with('first_status', (db) =>
+      db
+        .insertInto('investment_status_changes')
+        .columns(['id', 'investment_id', 'previous_status', 'status', 'changed_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('created')
+            .select([
+              sql<string>`${uuidv7()}::uuid`.as('id'),
+              'created.id as investment_id',
+              sql<null>`null`.as('previous_status'),
+              'created.status',
+              'created.created_at as changed_at',
+            ]),
+        ),
+    )
+    .selectFrom('created')
+    .selectAll()
     .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('investment_status_changes')
-    .values({ id: uuidv7(), investment_id: row.id, previous_status: null, status, changed_at: row.created_at })
-    .execute();
   await attachDocuments(
     trx,
     row.id,
     platformId,
-    input.signed_documents ?? [],
+    signedDocuments,
     (i) => `signed_documents.${i}.document_id`,
+    new Set(found.owned_document_ids),
   );
   await recordEvent(trx, {
     type: 'investment.created',
@@ -498,7 +577,7 @@ export async function createInvestment(
   // The units are reserved in the campaign when this transaction commits (migration 009): the
   // campaign's row, which every create into it must lock, is then held only for the commit, and a
   // refusal (409 allocation_exceeded or campaign_inactive) rolls everything back.
-  return investmentView(trx, row, ctx);
+  return view(row, { ...campaign, currency: campaign.product_currency }, ctx);
 }
 
 export interface InvestmentPatch {

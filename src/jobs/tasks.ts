@@ -5,7 +5,7 @@ import { purgeIdempotencyKeys } from '../http/idempotency.ts';
 import { connectLedger, type Ledger } from '../ledger/chain.ts';
 import { indexLedger } from '../ledger/indexer.ts';
 import { processLedgerOperations } from '../ledger/operations.ts';
-import { sendEmail } from '../notifications/sender.ts';
+import { sendDueEmails, sendEmail } from '../notifications/sender.ts';
 import { annualRunYear, registerKeeperOf } from '../registry/domain.ts';
 import { issueAnnualStatements } from '../registry/service.ts';
 import { deliverWebhooks, fanOutEvent, recoverWebhookDeliveries } from '../webhooks/delivery.ts';
@@ -57,6 +57,10 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
     purge_idempotency_keys: async () => {
       await purgeIdempotencyKeys(db);
     },
+    send_emails: async (payload) => {
+      // Woken for one issuer; the crontab's sweep (no issuer_id) drains every issuer.
+      await sendDueEmails(db, config, (payload as { issuer_id?: string }).issuer_id);
+    },
     send_email: async (payload) => {
       await sendEmail(db, config, (payload as { email_id: string }).email_id);
     },
@@ -78,7 +82,8 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
 
 /**
  * Recurring jobs: idempotency keys are kept 48 h (every key lives at least the promised 24 h);
- * webhook deliveries are recovered every quarter hour (after a worker died mid-job); the annual
+ * webhook deliveries are recovered every quarter hour (after a worker died mid-job); due e-mails
+ * of every issuer are swept up every minute (what a wake-up missed, migration 011); the annual
  * registry statements of the year before are issued on 2 January at 00:30 UTC (the job takes the
  * year from its tick), and again every day of January after it: those runs are idempotent and
  * issue only what a missed or interrupted run left (usually nothing). No graphile backfill
@@ -87,5 +92,6 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
 export const CRONTAB = [
   '17 * * * * purge_idempotency_keys',
   '*/15 * * * * recover_webhook_deliveries',
+  '* * * * * send_emails',
   '30 0 2-31 1 * annual_statements',
 ].join('\n');

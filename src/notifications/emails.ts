@@ -1,6 +1,5 @@
 import type { Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { enqueueJob } from '../jobs/queue.ts';
 
 export interface NewEmail {
   issuerId: string;
@@ -11,15 +10,15 @@ export interface NewEmail {
 }
 
 /**
- * Queues an e-mail to an issuer's Studio users in the transaction of its cause. Sending is a job
- * (SMTP when configured), so a dead mail server delays mail but never an API request.
+ * Queues an e-mail to an issuer's Studio users in the transaction of its cause. Its issuer's
+ * drainer sends it (SMTP when configured) after the commit (migration 011), so a dead mail server
+ * delays mail but never an API request.
  */
 export async function enqueueEmail(trx: Trx, email: NewEmail): Promise<void> {
-  const id = uuidv7();
   await trx
     .insertInto('emails')
     .values({
-      id,
+      id: uuidv7(),
       issuer_id: email.issuerId,
       kind: email.kind,
       subject: email.subject,
@@ -27,5 +26,4 @@ export async function enqueueEmail(trx: Trx, email: NewEmail): Promise<void> {
       investment_id: email.investmentId,
     })
     .execute();
-  await enqueueJob(trx, 'send_email', { email_id: id });
 }

@@ -32,8 +32,57 @@ function describeError(error: unknown): string {
   return text.slice(0, 1000);
 }
 
+/** An e-mail that failed this many attempts is given up (left unsent with its last error). */
+export const EMAIL_MAX_ATTEMPTS = 25;
+
+/** E-mails one drainer query reads at a time. */
+const DRAIN_PAGE = 100;
+
 /**
- * Sends one queued e-mail (the `send_email` job) to the Studio users of its issuer.
+ * The drainer (`send_emails`, woken when e-mails are written; migration 011): sends every due
+ * e-mail of an issuer — or of every issuer, for the sweep — oldest first, each once per run, with
+ * `sendEmail`. Due are e-mails never tried and those whose attempts failed, up to
+ * EMAIL_MAX_ATTEMPTS. Failures do not stop the others; the run then fails, and graphile-worker's
+ * backoff retries it (a new e-mail of the issuer wakes it at once).
+ */
+export async function sendDueEmails(db: Db, config: Config, issuerId?: string): Promise<void> {
+  const failures: unknown[] = [];
+  let after: { created_at: string; id: string } | null = null;
+  for (;;) {
+    const page: { id: string; created_at: string }[] = await db
+      .selectFrom('emails')
+      .select(['id', 'created_at'])
+      .where('sent_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('recipients', 'is', null),
+          eb.and([eb('attempts', '>', 0), eb('attempts', '<', EMAIL_MAX_ATTEMPTS)]),
+        ]),
+      )
+      .$if(issuerId !== undefined, (q) => q.where('issuer_id', '=', issuerId!))
+      .$if(after !== null, (q) =>
+        q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after!.created_at, after!.id))),
+      )
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(DRAIN_PAGE)
+      .execute();
+    for (const email of page) {
+      try {
+        await sendEmail(db, config, email.id);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (page.length < DRAIN_PAGE) break;
+    after = page[page.length - 1]!;
+  }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} e-mail(s) not sent`);
+}
+
+/**
+ * Sends one queued e-mail to the Studio users of its issuer (for the drainer above; the job
+ * `send_email` of one e-mail remains for jobs queued before migration 011).
  *
  * - Recipients are resolved at every attempt (someone removed meanwhile gets nothing) and stored
  *   in `recipients`.

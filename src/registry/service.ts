@@ -4,10 +4,10 @@
  * once a year for every investment still holding units (ANNUAL, at most one per year).
  */
 import { createHash } from 'node:crypto';
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type Insertable, type SelectQueryBuilder, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, RegistryStatementsTable } from '../db/schema.ts';
 import { recordEvents } from '../events/outbox.ts';
 import { invalidField, notFound } from '../http/errors.ts';
 import { type InvestmentViewer, requireInvestment } from '../investments/service.ts';
@@ -158,6 +158,20 @@ export interface StatementRequest {
   options: IssueOptions;
 }
 
+/**
+ * Inserts registry statements; an ANNUAL one already issued for its investment and year is
+ * skipped (its partial unique index). The index's predicate is a literal, not a parameter: a
+ * prepared statement's generic plan could not match a parameter to it (SQLSTATE 42P10).
+ */
+export function insertStatements(trx: Trx, values: Insertable<RegistryStatementsTable>[]) {
+  return trx
+    .insertInto('registry_statements')
+    .values(values)
+    .onConflict((oc) => oc.columns(['investment_id', 'year']).where('reason', '=', sql.lit('ANNUAL')).doNothing())
+    .returning(META_COLUMNS)
+    .execute();
+}
+
 /** Several statements in a few statements of SQL (a batch of credits issues up to 250 at once); in the order given. */
 export async function issueStatements(trx: Trx, requests: StatementRequest[]): Promise<(StatementView | null)[]> {
   if (requests.length === 0) return [];
@@ -200,12 +214,7 @@ export async function issueStatements(trx: Trx, requests: StatementRequest[]): P
       created_at: createdAt,
     };
   });
-  const inserted = await trx
-    .insertInto('registry_statements')
-    .values(values)
-    .onConflict((oc) => oc.columns(['investment_id', 'year']).where('reason', '=', 'ANNUAL').doNothing())
-    .returning(META_COLUMNS)
-    .execute();
+  const inserted = await insertStatements(trx, values);
   const byId = new Map(inserted.map((r) => [r.id, r]));
   const issued = values.filter((v) => byId.has(v.id));
   await recordEvents(
