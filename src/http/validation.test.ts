@@ -35,4 +35,11 @@ describe('field errors', () => {
     const errors = errorsFor(Closed({ n: opt(nullable(Type.Integer())) }), { n: 'x' });
     expect(errors).toEqual({ n: ['must be integer'] });
   });
+
+  it("names unknown keys that are also Object's own names (found by fuzzing: a 500 before)", () => {
+    const errors = errorsFor(Body, JSON.parse('{"constructor": 1, "toString": 2, "__proto__": 3}'));
+    expect(Object.keys(errors).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(errors.constructor).toEqual(['is not a known field']);
+    expect(JSON.parse(JSON.stringify(errors)).__proto__).toEqual(['is not a known field']);
+  });
 });

@@ -128,7 +128,9 @@ export function fieldErrorsOf(errors: ErrorObject[], prefix = ''): FieldErrors {
       nullBranch: error.keyword === 'type' && p.type === 'null',
     });
   }
-  const out: FieldErrors = {};
+  // Field names come from the request (unknown keys): no prototype, so that `constructor` or
+  // `__proto__` are keys like any other.
+  const out: FieldErrors = Object.create(null);
   for (const entry of entries) {
     if (
       entry.nullBranch &&
