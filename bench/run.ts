@@ -331,9 +331,9 @@ async function credits(api: Server, set: PaidSet, batchMax: number) {
 }
 
 /**
- * Waits until every token knows every receiving wallet and the indexer has looked at every block
- * of every token (it also books what the earlier phases minted), so that a timed phase does not
- * pay for the backlog of the one before.
+ * Waits until every token knows every receiving wallet, the indexer has looked at every block of
+ * every token (it also books what the earlier phases minted) and the e-mails of the earlier phases
+ * are drained, so that a timed phase does not pay for the backlog of the one before.
  */
 async function untilAtRest(timeoutMs = 300_000) {
   const { chain_rpc_url: rpcUrl } = JSON.parse(readFileSync(join(home, 'server.json'), 'utf8')) as {
@@ -360,8 +360,20 @@ async function untilAtRest(timeoutMs = 300_000) {
          where p.token_contract_address is not null
            and not exists (select 1 from token_wallet_registrations r where r.product_id = p.id and r.address = w.address)`,
       );
-      if (Number(rows[0]!.behind) === 0 && Number(unregistered.rows[0]!.missing) === 0) return;
-      if (Date.now() > deadline) throw new Error('the registrations and the indexer did not catch up in time');
+      // The e-mails the creates queued (no SMTP here: the drainers only resolve their recipients).
+      const mail = await db.query<{ queued: string }>(
+        'select count(*) as queued from emails where sent_at is null and recipients is null',
+      );
+      if (
+        Number(rows[0]!.behind) === 0 &&
+        Number(unregistered.rows[0]!.missing) === 0 &&
+        Number(mail.rows[0]!.queued) === 0
+      ) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error('the registrations, the indexer or the e-mail drainers did not catch up in time');
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
