@@ -9,6 +9,7 @@ import {
   identify,
   investorWithWallet,
   listedProduct,
+  newAddress,
   startWorkingServer,
   type Tenant,
   type WorkingServer,
@@ -114,5 +115,77 @@ describe('crediting on the ledger', () => {
     expect((await wrongTenant.distributor.post(`${DISTRIBUTOR}/investments/${created.body.id}/credits/`)).status).toBe(
       404,
     );
+  });
+});
+
+describe('crediting in several batches (CREDIT_BATCH_MAX=2)', () => {
+  let small: WorkingServer;
+  let s: Tenant;
+
+  beforeAll(async () => {
+    small = await startWorkingServer({ creditBatchMax: 2 });
+    s = await createTenant(small, 'Batches');
+  }, 60_000);
+  afterAll(async () => small?.close());
+
+  // A mined batch is booked while the next one is minted (mintPendingCredits): every credit is
+  // booked once, with its statement, whatever the interleaving.
+  it('books every batch once, each investment with one ISSUANCE statement and its units on the ledger', async () => {
+    const { product, campaign } = await listedProduct(s, { asset_code: 'BATCH' });
+    const token = await deployedToken(s, product.id);
+    const addresses = Array.from({ length: 5 }, () => newAddress());
+    const ids: string[] = [];
+    for (const [i, address] of addresses.entries()) {
+      const { investorId, walletId } = await investorWithWallet(s.distributor, {
+        address,
+        person: { forename: 'Batch', surname: `Investor ${i}` },
+      });
+      await identify(s.distributor, investorId, { document_id: `B${i}`, verified_at: '2026-02-01T11:00:00Z' });
+      const created = await s.distributor.post(`${DISTRIBUTOR}/investments/`, {
+        investor_id: investorId,
+        campaign_id: campaign.id,
+        units: i + 1,
+        signed_at: '2026-02-01T10:00:00Z',
+        signed_documents: await bothDocuments(s.distributor),
+        accepted_at: '2026-02-02T10:00:00Z',
+        paid_at: '2026-02-03T10:00:00Z',
+        wallet: walletId,
+      });
+      expect(created.status, created.text).toBe(201);
+      ids.push(created.body.id);
+    }
+    const credits = await Promise.all(ids.map((id) => s.distributor.post(`${DISTRIBUTOR}/investments/${id}/credits/`)));
+    for (const c of credits) expect(c.status, c.text).toBe(202);
+
+    await waitFor(
+      async () =>
+        (await Promise.all(ids.map((id) => s.distributor.get(`${DISTRIBUTOR}/investments/${id}/`)))).every(
+          (r) => r.body.status === 'DELIVERED',
+        ),
+      60_000,
+      'all delivered',
+    );
+    const hashes = new Set<string>();
+    for (const [i, c] of credits.entries()) {
+      const credit = (await s.distributor.get(`${DISTRIBUTOR}/credits/${c.body.id}/`)).body;
+      expect(credit.status).toBe('succeeded');
+      hashes.add(credit.transaction_hash);
+      const statements = await s.distributor.get(`${DISTRIBUTOR}/investments/${ids[i]}/registry-statements/`);
+      expect(statements.body.results.map((r: { reason: string }) => r.reason)).toEqual(['ISSUANCE']);
+    }
+    // At most two credits per transaction.
+    expect(hashes.size).toBeGreaterThanOrEqual(3);
+    const client = createPublicClient({ transport: http(small.kontor.chain.rpcUrl) });
+    for (const [i, address] of addresses.entries()) {
+      const balance = await client.readContract({
+        address: token.contract_address as Hex,
+        abi: securityTokenAbi,
+        functionName: 'balanceOf',
+        args: [address as Hex],
+      });
+      expect(balance).toBe(BigInt(i + 1));
+    }
+    const events = await s.distributor.get(`${DISTRIBUTOR}/events/?type=credit.succeeded`);
+    expect(events.body.count).toBe(5);
   });
 });

@@ -308,8 +308,36 @@ async function recordDeployment(db: Db, ledger: Ledger, productId: string, tx: C
     .execute();
 }
 
-/** The `ledger_operations` step for credits: mints pending credits in batches, per product. */
+/**
+ * The `ledger_operations` step for credits: mints pending credits in batches, per product. A mined
+ * batch is booked while the next one is minted, so that the booking (mostly the registry
+ * statements) and the chain work at the same time; bookings run one at a time, in the order of the
+ * mints, and the step ends when the last one has. A failed booking fails the step; the job's retry
+ * books that batch (its transaction is mined, its credits unresolved).
+ */
 export async function mintPendingCredits(db: Db, ledger: Ledger, batchMax = BATCH_MINT_MAX_RECIPIENTS): Promise<void> {
+  let booking: Promise<void> | null = null;
+  try {
+    await mintBatches(db, ledger, batchMax, async (book) => {
+      await booking;
+      booking = book();
+      // Awaited by the next batch or at the end; not an unhandled rejection meanwhile.
+      booking.catch(() => {});
+    });
+  } catch (error) {
+    // Settled before the step ends; the first error is the one reported.
+    await (booking as Promise<void> | null)?.catch(() => {});
+    throw error;
+  }
+  await booking;
+}
+
+async function mintBatches(
+  db: Db,
+  ledger: Ledger,
+  batchMax: number,
+  bookWhenReady: (book: () => Promise<void>) => Promise<void>,
+): Promise<void> {
   for (;;) {
     const next = await db
       .selectFrom('credits')
@@ -359,7 +387,7 @@ export async function mintPendingCredits(db: Db, ledger: Ledger, batchMax = BATC
       await mark(db, ids, 'unknown', error.message);
       throw error;
     }
-    if (settled.status === 'mined') await succeed(db, ledger, ids);
-    else await resolveCreditsOf(db, ledger, settled);
+    if (settled.status === 'mined') await bookWhenReady(() => succeed(db, ledger, ids));
+    else await bookWhenReady(() => resolveCreditsOf(db, ledger, settled));
   }
 }
