@@ -268,8 +268,8 @@ describe('the e-mail drainer (migration 011)', () => {
   // graphile-worker's public view of jobs has no payload.
   const drainers = async (issuerId: string) =>
     (
-      await sql<{ key: string | null; locked_at: string | null; due: boolean }>`
-        select j.key, j.locked_at, j.run_at <= now() as due
+      await sql<{ key: string | null; locked_at: string | null; due: boolean; revision: number }>`
+        select j.key, j.locked_at, j.run_at <= now() as due, j.revision
         from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
         where t.identifier = 'send_emails' and j.payload->>'issuer_id' = ${issuerId}
         order by j.id`.execute(server.db)
@@ -279,8 +279,9 @@ describe('the e-mail drainer (migration 011)', () => {
     const key = `send_emails:${t.issuerId}`;
     expect((await waitingInvestment(t, campaignId)).status).toBe(201);
     expect((await waitingInvestment(t, campaignId)).status).toBe(201);
-    // Two e-mails, two transactions: one drainer, due, not started.
-    expect(await drainers(t.issuerId)).toEqual([{ key, locked_at: null, due: true }]);
+    // Two e-mails, two transactions: one drainer, due, not started, which the second transaction
+    // left as it was (not queued again: its revision is still 0).
+    expect(await drainers(t.issuerId)).toEqual([{ key, locked_at: null, due: true, revision: 0 }]);
 
     // The drainer starts (a worker locks it): the next e-mail queues another one.
     await sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test' where key = ${key}`.execute(
@@ -289,7 +290,7 @@ describe('the e-mail drainer (migration 011)', () => {
     expect((await waitingInvestment(t, campaignId)).status).toBe(201);
     const afterStart = await drainers(t.issuerId);
     expect(afterStart).toHaveLength(2);
-    expect(afterStart[1]).toEqual({ key, locked_at: null, due: true });
+    expect(afterStart[1]).toEqual({ key, locked_at: null, due: true, revision: 0 });
 
     // A drainer postponed by its backoff is brought forward by a new e-mail.
     await sql`delete from graphile_worker._private_jobs where locked_by = 'test'`.execute(server.db);
@@ -297,7 +298,7 @@ describe('the e-mail drainer (migration 011)', () => {
       server.db,
     );
     expect((await waitingInvestment(t, campaignId)).status).toBe(201);
-    expect(await drainers(t.issuerId)).toEqual([{ key, locked_at: null, due: true }]);
+    expect(await drainers(t.issuerId)).toEqual([{ key, locked_at: null, due: true, revision: 1 }]);
   });
 
   it('sends every due e-mail once, skips sent and given-up ones, and fails after trying all', async () => {

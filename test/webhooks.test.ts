@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,8 +7,10 @@ import {
   ISSUER,
   identify,
   listedProduct,
+  startTestServer,
   startWorkingServer,
   type Tenant,
+  type TestServer,
   type WorkingServer,
 } from './helpers.ts';
 import { startReceiver, waitFor } from './webhook-receiver.ts';
@@ -201,5 +204,67 @@ describe('webhook delivery (spec §8)', () => {
     const registrar = await a.issuer.post(`${ISSUER}/webhooks/`, { url: 'http://127.0.0.1:1/x', events: ['nope'] });
     expect(registrar.status).toBe(400);
     expect(registrar.body.errors).toHaveProperty(['events.0']);
+  });
+});
+
+describe("waking a subscription's drainer (migrations 010, 011)", () => {
+  let quiet: TestServer;
+  let t: Tenant;
+
+  // No workers here: the drainer jobs stay queued to be looked at.
+  beforeAll(async () => {
+    quiet = await startTestServer();
+    t = await createTenant(quiet, 'Quiet');
+  });
+  afterAll(async () => quiet?.close());
+
+  // graphile-worker's public view of jobs has no payload.
+  const drainers = async (webhookId: string) =>
+    (
+      await sql<{ key: string | null; locked_at: string | null; due: boolean; revision: number }>`
+        select j.key, j.locked_at, j.run_at <= now() as due, j.revision
+        from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = 'deliver_webhooks' and j.payload->>'webhook_id' = ${webhookId}
+        order by j.id`.execute(quiet.db)
+    ).rows;
+
+  it('queues one drainer while it waits; a started one is not relied on', async () => {
+    const sub = await t.distributor.post(`${DISTRIBUTOR}/webhooks/`, { url: 'http://127.0.0.1:9/hook' });
+    expect(sub.status, sub.text).toBe(201);
+    const key = `deliver_webhooks:${sub.body.id}`;
+    const investor = () =>
+      t.distributor.post(`${DISTRIBUTOR}/investors/`, { natural_person: { forename: 'Q', surname: 'Uiet' } });
+    const { campaign } = await listedProduct(t, { asset_code: 'QUIET' });
+    const invest = async () => {
+      const created = await t.distributor.post(`${DISTRIBUTOR}/investments/`, {
+        investor_id: (await investor()).body.id,
+        campaign_id: campaign.id,
+        units: 1,
+        signed_at: '2026-02-01T10:00:00Z',
+      });
+      expect(created.status, created.text).toBe(201);
+    };
+    await invest();
+    await invest();
+    // Two transactions with deliveries: one drainer, due, not started.
+    // The second transaction left it as it was: not queued again (its revision is still 0).
+    expect(await drainers(sub.body.id)).toEqual([{ key, locked_at: null, due: true, revision: 0 }]);
+    const deliveries = await quiet.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('webhook_id', '=', sub.body.id)
+      .execute();
+    expect(deliveries).toHaveLength(2);
+
+    // It starts (a worker locks it): the next delivery queues another one.
+    await sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'test' where key = ${key}`.execute(
+      quiet.db,
+    );
+    await invest();
+    const after = await drainers(sub.body.id);
+    expect(after).toHaveLength(2);
+    // graphile-worker takes the key off the started job; the new one has it.
+    expect(after[0]).toMatchObject({ key: null, locked_at: expect.any(String) });
+    expect(after[1]).toEqual({ key, locked_at: null, due: true, revision: 0 });
   });
 });
