@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { getAddress } from 'viem';
 import { expect, inject } from 'vitest';
@@ -467,4 +468,17 @@ export function pdfLines(pdf: Buffer): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * The queued and running jobs of a drainer task (`send_emails`, `deliver_webhooks`) whose payload
+ * names `value` under `field`, oldest first (graphile-worker's public view of jobs has no payload).
+ */
+export async function drainerJobs(db: Db, task: string, field: string, value: string) {
+  const { rows } = await sql<{ key: string | null; locked_at: string | null; due: boolean; revision: number }>`
+    select j.key, j.locked_at, j.run_at <= now() as due, j.revision
+    from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+    where t.identifier = ${task} and j.payload->>${field} = ${value}
+    order by j.id`.execute(db);
+  return rows;
 }

@@ -11,6 +11,7 @@ import {
   createInvestor,
   createTenant,
   DISTRIBUTOR,
+  drainerJobs,
   listedProduct,
   startTestServer,
   startWorkingServer,
@@ -265,15 +266,7 @@ describe('the e-mail drainer (migration 011)', () => {
     if (smtp) await closeSmtp(smtp);
   });
 
-  // graphile-worker's public view of jobs has no payload.
-  const drainers = async (issuerId: string) =>
-    (
-      await sql<{ key: string | null; locked_at: string | null; due: boolean; revision: number }>`
-        select j.key, j.locked_at, j.run_at <= now() as due, j.revision
-        from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-        where t.identifier = 'send_emails' and j.payload->>'issuer_id' = ${issuerId}
-        order by j.id`.execute(server.db)
-    ).rows;
+  const drainers = (issuerId: string) => drainerJobs(server.db, 'send_emails', 'issuer_id', issuerId);
 
   it("wakes the issuer's drainer once while it waits; a started or postponed drainer is not relied on", async () => {
     const key = `send_emails:${t.issuerId}`;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTenant,
   DISTRIBUTOR,
+  drainerJobs,
   ISSUER,
   identify,
   listedProduct,
@@ -218,15 +219,7 @@ describe("waking a subscription's drainer (migrations 010, 011)", () => {
   });
   afterAll(async () => quiet?.close());
 
-  // graphile-worker's public view of jobs has no payload.
-  const drainers = async (webhookId: string) =>
-    (
-      await sql<{ key: string | null; locked_at: string | null; due: boolean; revision: number }>`
-        select j.key, j.locked_at, j.run_at <= now() as due, j.revision
-        from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-        where t.identifier = 'deliver_webhooks' and j.payload->>'webhook_id' = ${webhookId}
-        order by j.id`.execute(quiet.db)
-    ).rows;
+  const drainers = (webhookId: string) => drainerJobs(quiet.db, 'deliver_webhooks', 'webhook_id', webhookId);
 
   it('queues one drainer while it waits; a started one is not relied on', async () => {
     const sub = await t.distributor.post(`${DISTRIBUTOR}/webhooks/`, { url: 'http://127.0.0.1:9/hook' });

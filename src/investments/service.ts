@@ -82,25 +82,26 @@ interface Terms {
   bank_account: Record<string, unknown> | null;
 }
 
+/** The terms' columns besides the product's currency (which a campaign's row names too). */
+const TERM_COLUMNS = [
+  'products.requires_review',
+  'products.payment_deadline',
+  'products.nominal_value',
+  'products.issuance_price',
+  'products.interest_rate',
+  'products.day_count_convention',
+  'products.interest_start_date',
+  'products.interest_frequency',
+  'products.maturity_date',
+  'issuers.bank_account',
+] as const;
+
 async function termsOf(db: Db | Trx, productIds: string[]): Promise<Map<string, Terms>> {
   if (productIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('products')
     .innerJoin('issuers', 'issuers.id', 'products.issuer_id')
-    .select([
-      'products.id',
-      'products.requires_review',
-      'products.payment_deadline',
-      'products.currency',
-      'products.nominal_value',
-      'products.issuance_price',
-      'products.interest_rate',
-      'products.day_count_convention',
-      'products.interest_start_date',
-      'products.interest_frequency',
-      'products.maturity_date',
-      'issuers.bank_account',
-    ])
+    .select(['products.id', 'products.currency', ...TERM_COLUMNS])
     .where('products.id', 'in', [...new Set(productIds)])
     .execute();
   return new Map(rows.map((r) => [r.id, r as Terms]));
@@ -365,18 +366,9 @@ function createCampaign(trx: Trx, platformId: string, campaignId: string) {
       'products.issuer_id',
       'products.step_size',
       'products.status as product_status',
-      'products.requires_review',
       'products.name as product_name',
-      'products.payment_deadline',
       'products.currency as product_currency',
-      'products.nominal_value',
-      'products.issuance_price',
-      'products.interest_rate',
-      'products.day_count_convention',
-      'products.interest_start_date',
-      'products.interest_frequency',
-      'products.maturity_date',
-      'issuers.bank_account',
+      ...TERM_COLUMNS,
       'a.is_allowed',
       'p.web_subscription_enabled',
     ])
