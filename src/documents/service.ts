@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { Database } from '../db/schema.ts';
@@ -65,9 +65,12 @@ export async function getDocumentFor(db: Db | Trx, id: string, owner: DocumentOw
   return documentView(row);
 }
 
-/** The query of which of these documents belong to the owner; `ids` must not be empty. */
+/**
+ * The query of which of these documents belong to the owner. The ids are one array parameter, so
+ * the statement's text is the same however many there are (one prepared statement).
+ */
 export function ownedDocumentIdsQuery(db: Db | Trx, ids: string[], owner: DocumentOwner) {
-  return ownedBy(db, owner).select('documents.id').where('documents.id', 'in', ids);
+  return ownedBy(db, owner).select('documents.id').where('documents.id', '=', sql<string>`any(${ids}::uuid[])`);
 }
 
 /** Which of these documents belong to the owner (one query for a request's list of documents). */

@@ -396,12 +396,11 @@ function createContext(trx: Trx, platformId: string, input: InvestmentCreateInpu
       'i.kyc_status',
       'w.id as wallet_row_id',
       'w.receiving_enabled as wallet_receiving_enabled',
-      (documentIds.length > 0
-        ? sql<
-            string[]
-          >`array(${ownedDocumentIdsQuery(trx, documentIds, { kind: 'distribution_platform', platformId })})::text[]`
-        : sql<string[]>`'{}'::text[]`
-      ).as('owned_document_ids'),
+      sql<
+        string[]
+      >`array(${ownedDocumentIdsQuery(trx, documentIds, { kind: 'distribution_platform', platformId })})::text[]`.as(
+        'owned_document_ids',
+      ),
     ])
     .where('i.id', '=', input.investor_id)
     .where('i.distribution_platform_id', '=', platformId)
