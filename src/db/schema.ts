@@ -261,6 +261,8 @@ export interface EmailsTable {
   recipients: string[] | null;
   attempts: Generated<number>;
   last_error: string | null;
+  /** After a failed attempt: not tried again before this time (migration 011). */
+  retry_at: string | null;
 }
 
 export interface WebhooksTable {

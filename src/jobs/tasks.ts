@@ -57,9 +57,10 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
     purge_idempotency_keys: async () => {
       await purgeIdempotencyKeys(db);
     },
-    send_emails: async (payload) => {
+    send_emails: async (payload, helpers) => {
       // Woken for one issuer; the crontab's sweep (no issuer_id) drains every issuer.
-      await sendDueEmails(db, config, (payload as { issuer_id?: string }).issuer_id);
+      const { tried, failed } = await sendDueEmails(db, config, (payload as { issuer_id?: string }).issuer_id);
+      if (failed > 0) helpers.logger.warn(`e-mail: ${failed} of ${tried} not sent; retried later (emails.last_error)`);
     },
     send_email: async (payload) => {
       await sendEmail(db, config, (payload as { email_id: string }).email_id);

@@ -1,7 +1,9 @@
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { enqueueJob } from '../jobs/queue.ts';
 
 /** Advisory-lock namespace of e-mail sending (the two-key form: namespace, hashtext(email id)). */
 const SEND_LOCK = 7_364_113;
@@ -38,27 +40,41 @@ export const EMAIL_MAX_ATTEMPTS = 25;
 /** E-mails one drainer query reads at a time. */
 const DRAIN_PAGE = 100;
 
+/** Never tried, or failed fewer than EMAIL_MAX_ATTEMPTS times and its `retry_at` passed. */
+function due(eb: ExpressionBuilder<Database, 'emails'>) {
+  return eb.and([
+    eb('sent_at', 'is', null),
+    eb.or([
+      eb('recipients', 'is', null),
+      eb.and([
+        eb('attempts', '>', 0),
+        eb('attempts', '<', EMAIL_MAX_ATTEMPTS),
+        eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', sql<string>`now()`)]),
+      ]),
+    ]),
+  ]);
+}
+
 /**
  * The drainer (`send_emails`, woken when e-mails are written; migration 011): sends every due
  * e-mail of an issuer — or of every issuer, for the sweep — oldest first, each once per run, with
- * `sendEmail`. Due are e-mails never tried and those whose attempts failed, up to
- * EMAIL_MAX_ATTEMPTS. Failures do not stop the others; the run then fails, and graphile-worker's
- * backoff retries it (a new e-mail of the issuer wakes it at once).
+ * `sendEmail`. A failure does not stop the others; the failed e-mail waits for its `retry_at`, and
+ * an issuer's drainer queues itself again for the earliest of its issuer's. Returns how many
+ * e-mails were tried and how many of those failed.
  */
-export async function sendDueEmails(db: Db, config: Config, issuerId?: string): Promise<void> {
-  const failures: unknown[] = [];
+export async function sendDueEmails(
+  db: Db,
+  config: Config,
+  issuerId?: string,
+): Promise<{ tried: number; failed: number }> {
+  let tried = 0;
+  let failed = 0;
   let after: { created_at: string; id: string } | null = null;
   for (;;) {
     const page: { id: string; created_at: string }[] = await db
       .selectFrom('emails')
       .select(['id', 'created_at'])
-      .where('sent_at', 'is', null)
-      .where((eb) =>
-        eb.or([
-          eb('recipients', 'is', null),
-          eb.and([eb('attempts', '>', 0), eb('attempts', '<', EMAIL_MAX_ATTEMPTS)]),
-        ]),
-      )
+      .where(due)
       .$if(issuerId !== undefined, (q) => q.where('issuer_id', '=', issuerId!))
       .$if(after !== null, (q) =>
         q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after!.created_at, after!.id))),
@@ -68,16 +84,42 @@ export async function sendDueEmails(db: Db, config: Config, issuerId?: string): 
       .limit(DRAIN_PAGE)
       .execute();
     for (const email of page) {
+      tried += 1;
       try {
         await sendEmail(db, config, email.id);
-      } catch (error) {
-        failures.push(error);
+      } catch {
+        failed += 1; // kept on the e-mail: attempts, last_error, retry_at
       }
     }
     if (page.length < DRAIN_PAGE) break;
     after = page[page.length - 1]!;
   }
-  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} e-mail(s) not sent`);
+  if (issuerId !== undefined) await requeueForRetries(db, issuerId);
+  return { tried, failed };
+}
+
+/** Queues the issuer's drainer for the earliest retry of its failed e-mails, if any waits. */
+async function requeueForRetries(db: Db, issuerId: string): Promise<void> {
+  const next = await db
+    .selectFrom('emails')
+    .select((eb) => eb.fn.min('retry_at').as('retry_at'))
+    .where('issuer_id', '=', issuerId)
+    .where('sent_at', 'is', null)
+    .where('attempts', '>', 0)
+    .where('attempts', '<', EMAIL_MAX_ATTEMPTS)
+    .where('retry_at', '>', sql<string>`now()`)
+    .executeTakeFirst();
+  if (!next?.retry_at) return;
+  await db
+    .transaction()
+    .execute((trx) =>
+      enqueueJob(
+        trx,
+        'send_emails',
+        { issuer_id: issuerId },
+        { jobKey: `send_emails:${issuerId}`, runAt: next.retry_at! },
+      ),
+    );
 }
 
 /**
@@ -156,7 +198,12 @@ async function sendLocked(db: Db, config: Config, emailId: string): Promise<void
   } catch (error) {
     await db
       .updateTable('emails')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: describeError(error) }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: describeError(error),
+        // e^attempts seconds, at most e^10 ≈ 6 h (graphile-worker's backoff).
+        retry_at: sql<string>`now() + make_interval(secs => exp(least(attempts + 1, 10)))`,
+      }))
       .where('id', '=', emailId)
       .execute();
     throw error;

@@ -6,9 +6,9 @@
 -- where no drainer with that key is queued, due and not yet started: such a drainer will read what
 -- the transaction wrote. Its row is locked FOR SHARE until the commit, so that it cannot start
 -- (and miss rows not yet committed) in between; graphile-worker skips locked jobs and takes it up
--- after the commit. A drainer that has started or waits for its backoff is not relied on: the job
--- is queued again (add_job with its key: a new job beside a started one, a waiting one due now).
--- A transaction wakes each drainer once (remembered in a transaction-local setting). The e-mail
+-- after the commit. A drainer that has started or is queued for later is not relied on: the job is
+-- queued again (add_job with its key: a new job beside a started one, a later one due now). A
+-- transaction wakes each drainer once (remembered in a transaction-local setting). The e-mail
 -- drainers' sweep (every minute, all issuers) is the safety net.
 
 create function kontor_wake_drainer(task text, drainer text, payload json) returns void
@@ -40,6 +40,10 @@ begin
   return null;
 end
 $$;
+
+-- A failed e-mail waits before its next attempt (e^attempts seconds, at most about 6 h: the
+-- backoff graphile-worker gave the job per e-mail), however often its issuer's drainer runs.
+alter table emails add column retry_at timestamptz;
 
 -- The e-mails a drainer reads: never tried, or tried and failed (attempts > 0, not sent).
 create index emails_due on emails (issuer_id, created_at, id)
