@@ -151,3 +151,33 @@ describe('OAuth 2.0 client credentials (spec §2)', () => {
     expect((await t.issuer.get(`${ISSUER}/issuers/${created.body.id}/`)).status).toBe(404);
   });
 });
+
+describe('access tokens verified once per process', () => {
+  it('still refuses a token once it has expired, however often it was accepted before', async () => {
+    const { SignJWT } = await import('jose');
+    const { tokenSigningKey } = await import('../src/http/auth.ts');
+    const me = await t.distributor.get(`${DISTRIBUTOR}/investors/`);
+    expect(me.status).toBe(200);
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    // The same claims a token from the token endpoint carries, expiring in about two seconds.
+    const real = JSON.parse(Buffer.from(t.distributor.token!.split('.')[1]!, 'base64url').toString());
+    const short = await new SignJWT({ scope: real.scope, ptype: real.ptype, pid: real.pid })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('kontor')
+      .setSubject(real.sub)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(await tokenSigningKey(server.db));
+    const get = () =>
+      server.api.request('GET', `${DISTRIBUTOR}/investors/`, { token: short }) as Promise<{
+        status: number;
+        body: { code?: string };
+      }>;
+    expect((await get()).status).toBe(200);
+    expect((await get()).status).toBe(200);
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 50));
+    const late = await get();
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe('invalid_token');
+  });
+});
