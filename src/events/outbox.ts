@@ -37,20 +37,27 @@ export async function recordEvent(trx: Trx, event: NewEvent): Promise<string> {
 export async function recordEvents(trx: Trx, events: NewEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
   const ids = events.map(() => uuidv7());
+  await sql`
+    with e as (${eventsInsert(events, ids)})
+    ${fanOutFrom('e')}`.execute(trx);
+  return ids;
+}
+
+/**
+ * The statement that records `events` (non-empty) under `ids`, returning what `fanOutFrom` needs:
+ * for a statement that records events as one of its parts (a CTE named for `fanOutFrom`).
+ */
+export function eventsInsert(events: NewEvent[], ids: string[]) {
   const values = events.map(
     (event, i) =>
       sql`(${ids[i]}::uuid, ${i}::int, ${event.type}, ${event.issuerId}::uuid, ${event.platformId}::uuid, ${event.investmentId}::uuid, ${JSON.stringify(event.data)}::jsonb)`,
   );
-  await sql`
-    with e as (
-      insert into events (id, type, issuer_id, distribution_platform_id, investment_id, data)
-      select id, type, issuer_id, distribution_platform_id, investment_id, data
-      from (values ${sql.join(values)}) as v (id, position, type, issuer_id, distribution_platform_id, investment_id, data)
-      order by position
-      returning id, seq, type, issuer_id, distribution_platform_id, investment_id, created_at
-    )
-    ${fanOutFrom('e')}`.execute(trx);
-  return ids;
+  return sql`
+    insert into events (id, type, issuer_id, distribution_platform_id, investment_id, data)
+    select id, type, issuer_id, distribution_platform_id, investment_id, data
+    from (values ${sql.join(values)}) as v (id, position, type, issuer_id, distribution_platform_id, investment_id, data)
+    order by position
+    returning id, seq, type, issuer_id, distribution_platform_id, investment_id, created_at`;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { InvestmentsTable } from '../db/schema.ts';
 import { recordEvents } from '../events/outbox.ts';
-import { enqueueEmail } from '../notifications/emails.ts';
+import { enqueueEmail, type NewEmail } from '../notifications/emails.ts';
 import { canTransition, type InvestmentStatus, isEndState, progressed } from './domain.ts';
 
 export type InvestmentRow = Selectable<InvestmentsTable>;
@@ -129,17 +129,25 @@ export async function notifyWaiting(trx: Trx, investment: InvestmentRow, product
         .select(['name'])
         .where('id', '=', investment.product_id)
         .executeTakeFirstOrThrow();
-  await enqueueEmail(trx, {
+  await enqueueEmail(trx, waitingEmail(investment, product.name));
+}
+
+/** The e-mail telling an issuer's Studio users that an investment waits for their acceptance. */
+export function waitingEmail(
+  investment: Pick<InvestmentRow, 'id' | 'issuer_id' | 'units'>,
+  productName: string,
+): NewEmail {
+  return {
     issuerId: investment.issuer_id,
     kind: 'investment_waiting_for_acceptance',
-    subject: `An investment in ${product.name} waits for your acceptance`,
+    subject: `An investment in ${productName} waits for your acceptance`,
     body: [
-      `An investment of ${investment.units} units in ${product.name} is ready to be accepted.`,
+      `An investment of ${investment.units} units in ${productName} is ready to be accepted.`,
       `Investment: ${investment.id}`,
       'Accept it in Studio or with PATCH /api/external/issuer/v2/investments/{id}/ {"accepted_at": ...}.',
     ].join('\n'),
     investmentId: investment.id,
-  });
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { type InferResult, sql } from 'kysely';
 import type { Db, Trx } from '../db/database.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { createDocument, ownedDocumentIds, ownedDocumentIdsQuery } from '../documents/service.ts';
-import { recordEvent } from '../events/outbox.ts';
+import { eventsInsert, fanOutFrom, type NewEvent } from '../events/outbox.ts';
 import { ApiError, conflict, FieldErrorCollector, forbidden, invalidField, notFound } from '../http/errors.ts';
 import { WithStatus } from '../http/idempotency.ts';
 import type { DayCountConvention } from '../interest/day-count.ts';
@@ -11,6 +11,7 @@ import type { InterestFrequency } from '../interest/schedule.ts';
 import { findInvestorWallet } from '../investors/service.ts';
 import { requestBurn } from '../ledger/burns.ts';
 import { Money, MoneyError, type MoneyJson } from '../money/money.ts';
+import { emailInsert } from '../notifications/emails.ts';
 import {
   amountsOf,
   type Decision,
@@ -28,7 +29,7 @@ import {
   signedStatus,
   utcDate,
 } from './domain.ts';
-import { advanceInvestments, changeStatus, type InvestmentRow, notifyWaiting } from './lifecycle.ts';
+import { advanceInvestments, changeStatus, type InvestmentRow, waitingEmail } from './lifecycle.ts';
 
 /** Who asks: a platform sees its investments, an issuer those into its products (null: registrar). */
 export type InvestmentViewer = { kind: 'platform'; platformId: string } | { kind: 'issuer'; issuerId: string | null };
@@ -282,35 +283,44 @@ async function attachDocuments(
   platformId: string,
   docs: SignedDocumentInput[],
   fieldOf: (index: number) => string,
-  /** Which of the documents are the platform's, where the caller has read that already. */
-  ownedAlready?: Set<string>,
 ) {
   if (docs.length === 0) return [];
-  const owned =
-    ownedAlready ??
-    (await ownedDocumentIds(
-      trx,
-      docs.map((d) => d.document_id),
-      { kind: 'distribution_platform', platformId },
-    ));
+  const owned = await ownedDocumentIds(
+    trx,
+    docs.map((d) => d.document_id),
+    { kind: 'distribution_platform', platformId },
+  );
+  requireOwned(docs, owned, fieldOf);
+  const rows = await documentsInsert(trx, investmentId, docs).execute();
+  requireAllAttached(rows.length, docs);
+  return rows;
+}
+
+function requireOwned(docs: SignedDocumentInput[], owned: Set<string>, fieldOf: (index: number) => string) {
   const foreign = docs.findIndex((d) => !owned.has(d.document_id));
   if (foreign >= 0) throw invalidField(fieldOf(foreign), 'no such document of yours');
-  const rows = await trx
+}
+
+/** Fewer rows attached than documents given: one of them is attached in its category already. */
+function requireAllAttached(attached: number, docs: SignedDocumentInput[]) {
+  if (attached < docs.length) throw conflict('already_attached', 'this document is already attached in this category');
+}
+
+/**
+ * The insert of an investment's signed documents, skipping one attached in its category already
+ * (see requireAllAttached). Arrays, not rows: the statement's text is the same however many
+ * documents there are, none included.
+ */
+function documentsInsert(trx: Trx, investmentId: string, docs: SignedDocumentInput[]) {
+  return trx
     .insertInto('investment_documents')
-    .values(
-      docs.map((doc) => ({
-        id: uuidv7(),
-        investment_id: investmentId,
-        category: doc.category,
-        document_id: doc.document_id,
-      })),
+    .columns(['id', 'investment_id', 'category', 'document_id'])
+    .expression(
+      sql`select unnest(${docs.map(() => uuidv7())}::uuid[]), ${investmentId}::uuid,
+        unnest(${docs.map((d) => d.category)}::text[]), unnest(${docs.map((d) => d.document_id)}::uuid[])`,
     )
     .onConflict((oc) => oc.columns(['investment_id', 'category', 'document_id']).doNothing())
-    .returningAll()
-    .execute();
-  if (rows.length < docs.length)
-    throw conflict('already_attached', 'this document is already attached in this category');
-  return rows;
+    .returningAll();
 }
 
 /** Why this wallet (null: none of the investor's) cannot be an investment's wallet, or null. */
@@ -396,6 +406,8 @@ function createContext(trx: Trx, platformId: string, input: InvestmentCreateInpu
       'i.kyc_status',
       'w.id as wallet_row_id',
       'w.receiving_enabled as wallet_receiving_enabled',
+      // The transaction's time: what `now()` gives every row this create writes.
+      sql<string>`now()`.as('now'),
       sql<
         string[]
       >`array(${ownedDocumentIdsQuery(trx, documentIds, { kind: 'distribution_platform', platformId })})::text[]`.as(
@@ -490,80 +502,76 @@ export async function createInvestment(
         requiresReview: campaign.requires_review,
         reviewCompleted: false,
       });
-  // The investment and its first status change in one statement.
-  let row = await trx
-    .with('created', (db) =>
-      db
-        .insertInto('investments')
-        .values({
-          id: uuidv7(),
-          investor_id: investor.id,
-          campaign_id: campaign.id,
-          product_id: campaign.product_id,
-          issuer_id: campaign.issuer_id,
-          distribution_platform_id: platformId,
-          status,
-          units,
-          currency: campaign.currency,
-          price_per_token: campaign.price_per_token,
-          agio_percent: campaign.agio_percent,
-          disagio,
-          wallet_id: input.wallet ?? null,
-          signed_at: input.signed_at ?? null,
-          subscription_token: web ? randomBytes(32).toString('base64url') : null,
-          payment_reference: paymentReference(),
-        })
-        .returningAll(),
-    )
-    .with('first_status', (db) =>
-      db
-        .insertInto('investment_status_changes')
-        .columns(['id', 'investment_id', 'previous_status', 'status', 'changed_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('created')
-            .select([
-              sql<string>`${uuidv7()}::uuid`.as('id'),
-              'created.id as investment_id',
-              sql<null>`null`.as('previous_status'),
-              'created.status',
-              'created.created_at as changed_at',
-            ]),
-        ),
-    )
-    .selectFrom('created')
-    .selectAll()
-    .executeTakeFirstOrThrow();
-  await attachDocuments(
-    trx,
-    row.id,
-    platformId,
-    signedDocuments,
-    (i) => `signed_documents.${i}.document_id`,
-    new Set(found.owned_document_ids),
-  );
-  await recordEvent(trx, {
+  requireOwned(signedDocuments, new Set(found.owned_document_ids), (i) => `signed_documents.${i}.document_id`);
+  // Everything a create writes, in one statement: the investment (created at the transaction's
+  // time, read with the context, as the column's default would), its first status change, its
+  // signed documents, the Studio e-mail where it is ready to be accepted, its event and the
+  // event's webhook deliveries.
+  const id = uuidv7();
+  const createdAt = found.now;
+  const created: NewEvent = {
     type: 'investment.created',
-    issuerId: row.issuer_id,
+    issuerId: campaign.issuer_id,
     platformId,
-    investmentId: row.id,
+    investmentId: id,
     data: {
-      investment_id: row.id,
-      status: row.status,
-      investor_id: row.investor_id,
-      campaign_id: row.campaign_id,
-      product_id: row.product_id,
-      units: Number(row.units),
-      created_at: row.created_at,
+      investment_id: id,
+      status,
+      investor_id: investor.id,
+      campaign_id: campaign.id,
+      product_id: campaign.product_id,
+      units: Number(units),
+      created_at: createdAt,
     },
-  });
+  };
+  // Accepted at once instead (below): the e-mail comes with the acceptance's own rules.
+  const notify = !input.accepted_at && status === 'WAITING_FOR_ACCEPTANCE';
+  const email = notify
+    ? sql`email as (${emailInsert(trx, waitingEmail({ id, issuer_id: campaign.issuer_id, units }, campaign.product_name))}),`
+    : sql``;
+  const written = await sql<InvestmentRow & { documents_attached: number }>`
+    with created as (${trx
+      .insertInto('investments')
+      .values({
+        id,
+        investor_id: investor.id,
+        campaign_id: campaign.id,
+        product_id: campaign.product_id,
+        issuer_id: campaign.issuer_id,
+        distribution_platform_id: platformId,
+        status,
+        units,
+        currency: campaign.currency,
+        price_per_token: campaign.price_per_token,
+        agio_percent: campaign.agio_percent,
+        disagio,
+        wallet_id: input.wallet ?? null,
+        signed_at: input.signed_at ?? null,
+        subscription_token: web ? randomBytes(32).toString('base64url') : null,
+        payment_reference: paymentReference(),
+        created_at: createdAt,
+        updated_at: createdAt,
+      })
+      .returningAll()}),
+    first_status as (${trx.insertInto('investment_status_changes').values({
+      id: uuidv7(),
+      investment_id: id,
+      previous_status: null,
+      status,
+      changed_at: createdAt,
+    })}),
+    documents as (${documentsInsert(trx, id, signedDocuments)}),
+    ${email}
+    event as (${eventsInsert([created], [uuidv7()])}),
+    deliveries as (${fanOutFrom('event')})
+    select created.*, (select count(*)::int from documents) as documents_attached from created`.execute(trx);
+  const { documents_attached: attached, ...createdRow } = written.rows[0]!;
+  requireAllAttached(attached, signedDocuments);
+  let row: InvestmentRow = createdRow;
   if (input.accepted_at) {
     // Accepts at once where the investment is ready; otherwise 409 with the reason, and nothing stays.
     row = await accept(trx, row, input.accepted_at);
     if (input.paid_at) row = await pay(trx, row, input.paid_at);
-  } else if (row.status === 'WAITING_FOR_ACCEPTANCE') {
-    // Created ready: the issuer is told, as on any later arrival in WAITING_FOR_ACCEPTANCE.
-    await notifyWaiting(trx, row, campaign.product_name);
   }
   // The units are reserved in the campaign when this transaction commits (migration 009): the
   // campaign's row, which every create into it must lock, is then held only for the commit, and a

@@ -15,15 +15,17 @@ export interface NewEmail {
  * delays mail but never an API request.
  */
 export async function enqueueEmail(trx: Trx, email: NewEmail): Promise<void> {
-  await trx
-    .insertInto('emails')
-    .values({
-      id: uuidv7(),
-      issuer_id: email.issuerId,
-      kind: email.kind,
-      subject: email.subject,
-      body: email.body,
-      investment_id: email.investmentId,
-    })
-    .execute();
+  await emailInsert(trx, email).execute();
+}
+
+/** The insert of an e-mail, for a statement that queues one as one of its parts. */
+export function emailInsert(trx: Trx, email: NewEmail) {
+  return trx.insertInto('emails').values({
+    id: uuidv7(),
+    issuer_id: email.issuerId,
+    kind: email.kind,
+    subject: email.subject,
+    body: email.body,
+    investment_id: email.investmentId,
+  });
 }
