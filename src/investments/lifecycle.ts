@@ -121,14 +121,12 @@ export async function changeStatuses(
 }
 
 /** Tells the issuer's Studio users that an investment waits for their acceptance. */
-export async function notifyWaiting(trx: Trx, investment: InvestmentRow, productName?: string): Promise<void> {
-  const product = productName
-    ? { name: productName }
-    : await trx
-        .selectFrom('products')
-        .select(['name'])
-        .where('id', '=', investment.product_id)
-        .executeTakeFirstOrThrow();
+export async function notifyWaiting(trx: Trx, investment: InvestmentRow): Promise<void> {
+  const product = await trx
+    .selectFrom('products')
+    .select(['name'])
+    .where('id', '=', investment.product_id)
+    .executeTakeFirstOrThrow();
   await enqueueEmail(trx, waitingEmail(investment, product.name));
 }
 

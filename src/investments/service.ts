@@ -424,9 +424,10 @@ function createContext(trx: Trx, platformId: string, input: InvestmentCreateInpu
 const NO_WALLET = '00000000-0000-0000-0000-000000000000';
 
 /**
- * Creates an investment (spec §7): every check first (nothing is stored on a refusal), then the
- * units are reserved on the campaign with one conditional update — never oversold, however many
- * requests race — and the investment, its documents and its events are written.
+ * Creates an investment (spec §7): one read of everything it decides on, every check (nothing is
+ * stored on a refusal), then one write of the investment with its history, documents, e-mail and
+ * event. The units are reserved on the campaign at COMMIT with one conditional update — never
+ * oversold, however many requests race (migration 009).
  */
 export async function createInvestment(
   trx: Trx,

@@ -40,18 +40,16 @@ export const EMAIL_MAX_ATTEMPTS = 25;
 /** E-mails one drainer query reads at a time. */
 const DRAIN_PAGE = 100;
 
-/** Never tried, or failed fewer than EMAIL_MAX_ATTEMPTS times and its `retry_at` passed. */
+/** Failed, not sent, not given up: it is tried again at its `retry_at`. */
+function retrying(eb: ExpressionBuilder<Database, 'emails'>) {
+  return eb.and([eb('sent_at', 'is', null), eb('attempts', '>', 0), eb('attempts', '<', EMAIL_MAX_ATTEMPTS)]);
+}
+
+/** Never tried, or retrying and its `retry_at` passed. */
 function due(eb: ExpressionBuilder<Database, 'emails'>) {
-  return eb.and([
-    eb('sent_at', 'is', null),
-    eb.or([
-      eb('recipients', 'is', null),
-      eb.and([
-        eb('attempts', '>', 0),
-        eb('attempts', '<', EMAIL_MAX_ATTEMPTS),
-        eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', sql<string>`now()`)]),
-      ]),
-    ]),
+  return eb.or([
+    eb.and([eb('sent_at', 'is', null), eb('recipients', 'is', null)]),
+    eb.and([retrying(eb), eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', sql<string>`now()`)])]),
   ]);
 }
 
@@ -104,9 +102,7 @@ async function requeueForRetries(db: Db, issuerId: string): Promise<void> {
     .selectFrom('emails')
     .select((eb) => eb.fn.min('retry_at').as('retry_at'))
     .where('issuer_id', '=', issuerId)
-    .where('sent_at', 'is', null)
-    .where('attempts', '>', 0)
-    .where('attempts', '<', EMAIL_MAX_ATTEMPTS)
+    .where(retrying)
     .where('retry_at', '>', sql<string>`now()`)
     .executeTakeFirst();
   if (!next?.retry_at) return;
