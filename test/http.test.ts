@@ -42,6 +42,24 @@ describe('HTTP conventions', () => {
     }
     const create = res.body.paths['/api/external/issuer/v2/products/{product_id}/campaigns/'].post;
     expect(create.requestBody.content['application/json'].schema.required).toContain('allocation');
+    // Every operation documents its refusals and failures: problem+json, or RFC 6749's JSON at
+    // the token endpoint.
+    let operations = 0;
+    for (const [path, item] of Object.entries<Record<string, any>>(res.body.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        operations += 1;
+        const media = path.endsWith('/oauth/token') ? 'application/json' : 'application/problem+json';
+        for (const range of ['4XX', '5XX']) {
+          const schema = op.responses?.[range]?.content?.[media]?.schema;
+          expect(schema?.required, `${method} ${path} ${range}`).toEqual(
+            media === 'application/json'
+              ? ['error', 'error_description']
+              : ['type', 'title', 'status', 'detail', 'code'],
+          );
+        }
+      }
+    }
+    expect(operations).toBeGreaterThan(50);
   });
 
   it('serves the API reference page', async () => {

@@ -24,6 +24,7 @@ import { PAGE_HEADERS } from '../web/security.ts';
 import { registerWebhookRoutes } from '../webhooks/routes.ts';
 import { authenticate, registerOAuthRoutes } from './auth.ts';
 import { ApiError, databaseRuleError, invalid, problemOf } from './errors.ts';
+import { ProblemResponses } from './schemas.ts';
 import { fieldErrorsOf, validatorCompiler } from './validation.ts';
 
 export interface AppContext {
@@ -136,6 +137,14 @@ export async function buildApp(ctx: AppContext, options: { logger?: boolean } = 
           .type('application/problem+json')
           .send(problemOf(new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))),
   );
+
+  // Every API operation documents its error responses; registered before the description is
+  // collected, so that it sees them.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+    if (!schema || schema.hide || !route.url.startsWith('/api/external/')) return;
+    schema.response = { ...ProblemResponses, ...schema.response };
+  });
 
   await app.register((await import('@fastify/swagger')).default, {
     openapi: {

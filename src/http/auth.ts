@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
+import Type from 'typebox';
 import type { Db } from '../db/database.ts';
 import type { PrincipalType } from '../db/schema.ts';
 import { ApiError } from './errors.ts';
@@ -180,11 +181,43 @@ export async function registerOAuthRoutes(
         throw e;
       }
     };
+    // RFC 6749 §5.2: the token endpoint's errors are its own JSON, not problem+json.
+    const OAuthErrorBody = Type.Object(
+      {
+        error: Type.Union(
+          ['invalid_request', 'invalid_client', 'unsupported_grant_type', 'invalid_scope', 'server_error'].map((e) =>
+            Type.Literal(e),
+          ),
+        ),
+        error_description: Type.String(),
+      },
+      { additionalProperties: false },
+    );
     const schema = {
       tags: ['OAuth'],
       summary: 'Get an access token (client credentials)',
       description:
         'RFC 6749 §4.4. Form (`application/x-www-form-urlencoded`) or JSON body; client authentication in the body or by HTTP Basic.',
+      response: {
+        200: Type.Object(
+          {
+            access_token: Type.String(),
+            token_type: Type.Literal('Bearer'),
+            expires_in: Type.Integer({ minimum: 1, description: 'seconds' }),
+            scope: Type.String({ description: 'the granted scopes, space-separated' }),
+          },
+          { additionalProperties: false },
+        ),
+        '4xx': {
+          description:
+            'RFC 6749 §5.2: 400 `invalid_request`, `unsupported_grant_type`, `invalid_scope`; 401 `invalid_client`.',
+          content: { 'application/json': { schema: OAuthErrorBody } },
+        },
+        '5xx': {
+          description: '500 `server_error`: the token could not be issued.',
+          content: { 'application/json': { schema: OAuthErrorBody } },
+        },
+      },
     };
     for (const path of [
       '/api/external/oauth/token',

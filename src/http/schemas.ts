@@ -36,6 +36,40 @@ export function Closed<T extends TProperties>(properties: T, options: object = {
 
 export const IdParams = Closed({ id: Uuid });
 
+/** RFC 9457 problem details: the body of every refusal and failure of the API (errors.ts). */
+export const Problem = Closed(
+  {
+    type: Type.String({ description: '`urn:kontor:problem:` + `code`' }),
+    title: Type.String({ description: "the status's reason phrase" }),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    detail: Type.String({ description: 'for people: what was refused and why' }),
+    code: Type.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'for programs: stable, snake_case' }),
+    errors: Type.Optional(
+      Type.Record(Type.String(), Type.Array(Type.String()), {
+        description: 'field path (e.g. `natural_person.birth_date`) → messages; with `validation_error`',
+      }),
+    ),
+  },
+  { description: 'RFC 9457 problem details' },
+);
+
+/**
+ * The error responses of every API operation, added to each route's schema in one place (app.ts):
+ * the statuses differ by operation, the body never does.
+ */
+export const ProblemResponses = {
+  '4xx': {
+    description:
+      'Refused, with no effect: 400 `validation_error` (with `errors`), 401, 403, 404 `not_found`, 409, 413, 415, 422 (the operation says which codes), 429.',
+    content: { 'application/problem+json': { schema: Problem } },
+  },
+  '5xx': {
+    description:
+      '503 `schema_changed` (the database was migrated during the request; retry after `Retry-After`) or 500 `internal_error` (logged; nothing was half-written).',
+    content: { 'application/problem+json': { schema: Problem } },
+  },
+};
+
 const opt = Type.Optional;
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Text = (max = 255) => Type.String({ minLength: 1, maxLength: max });
