@@ -14,13 +14,13 @@
  * - rss_peak_mb: the largest peak resident set (VmHWM) of the kontor processes after all of it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../src/runtime/ports.ts';
-import { embeddedUrl, runningEmbeddedPort } from '../src/runtime/postgres.ts';
+import { embeddedUrl, runningEmbedded, runningEmbeddedPort } from '../src/runtime/postgres.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'kontor.mjs');
@@ -224,15 +224,72 @@ async function createInvestment(server: Server) {
   // A server that has just started runs its code unoptimized: V8 compiles the hot paths during
   // the first seconds of load. The same load warms it up first; only the second run is measured.
   await load(WARMUP_S);
+  const before = cpuSnapshot(server.child.pid!);
   const result = await load(DURATION_S);
+  const after = cpuSnapshot(server.child.pid!);
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`create_investment: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   }
+  const perRequestMs = (seconds: number) => (seconds * 1000) / result.requests.total;
   return {
     requests_per_s: result.requests.average,
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     count: result.requests.total,
+    // Where the CPU of a create goes, measured over the timed load: the Kontor process (API and
+    // workers) and all of PostgreSQL's processes, per request; and how the Kontor process's main
+    // thread (the one JavaScript runs on) spent the wall time: running, or runnable but waiting
+    // for a core. A thread busy all the time, half of it waiting, is a saturated machine.
+    cpu_ms_per_request: {
+      kontor: perRequestMs(after.kontor - before.kontor),
+      postgres: perRequestMs(after.postgres - before.postgres),
+    },
+    kontor_main_thread: {
+      running_share: (after.mainRunning - before.mainRunning) / (after.wall - before.wall),
+      waiting_for_cpu_share: (after.mainWaiting - before.mainWaiting) / (after.wall - before.wall),
+    },
+  };
+}
+
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** User + system CPU seconds of a process, all its threads (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0; // the process ended in between
+  }
+}
+
+/**
+ * CPU seconds so far of the Kontor process and of the embedded PostgreSQL (the postmaster and every
+ * process it started: backends, WAL writer, checkpointer), and the Kontor main thread's time on a
+ * core and waiting for one (/proc/PID/schedstat, nanoseconds).
+ */
+function cpuSnapshot(kontorPid: number) {
+  const postmaster = runningEmbedded(home)?.pid;
+  if (!postmaster) throw new Error('the embedded PostgreSQL is not running');
+  let postgres = cpuSeconds(postmaster);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === postmaster) postgres += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended in between
+    }
+  }
+  const [running, waiting] = readFileSync(`/proc/${kontorPid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return {
+    wall: performance.now() / 1000,
+    kontor: cpuSeconds(kontorPid),
+    postgres,
+    mainRunning: running! / 1e9,
+    mainWaiting: waiting! / 1e9,
   };
 }
 
@@ -417,17 +474,22 @@ const rss = Math.max(serverRss, batched.rss, peakRssMb(api.child.pid!));
 await api.stop();
 
 const cpu = readFileSync('/proc/cpuinfo', 'utf8');
+const cores = (cpu.match(/^processor/gm) ?? []).length;
 const results = {
   measured_at: new Date().toISOString(),
   machine: {
     cpu: /model name\s*:\s*(.+)/.exec(cpu)?.[1] ?? 'unknown',
-    cores: (cpu.match(/^processor/gm) ?? []).length,
+    cores,
     node: process.version,
   },
   start_ms: startMs,
   create_investment: create,
   pgbench_tps: pgbenchTps,
   create_investment_vs_pgbench: create.requests_per_s / pgbenchTps,
+  // The most creates per second the cores could run if PostgreSQL's share of a create were all
+  // there was to it (no HTTP, no Node, no load generator), against pgbench: what the database work
+  // of a create alone allows on this machine.
+  create_postgres_ceiling_vs_pgbench: (cores * 1000) / create.cpu_ms_per_request.postgres / pgbenchTps,
   lifecycle: life,
   credits: { batched, single },
   credits_per_s: batched.per_s,
@@ -436,6 +498,7 @@ const results = {
 };
 writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
+const pct = (share: number) => `${(share * 100).toFixed(0)} %`;
 const rows: [string, string, string, boolean][] = [
   ['start_ms', String(startMs), '< 3000', startMs < 3000],
   [
@@ -451,6 +514,19 @@ const rows: [string, string, string, boolean][] = [
     '≥ 0.5',
     results.create_investment_vs_pgbench >= 0.5,
   ],
+  [
+    'create CPU ms/request kontor / postgres',
+    `${create.cpu_ms_per_request.kontor.toFixed(2)} / ${create.cpu_ms_per_request.postgres.toFixed(2)}`,
+    '',
+    true,
+  ],
+  [
+    'kontor main thread running / waiting',
+    `${pct(create.kontor_main_thread.running_share)} / ${pct(create.kontor_main_thread.waiting_for_cpu_share)}`,
+    '',
+    true,
+  ],
+  ['create ceiling by postgres CPU vs pgbench', results.create_postgres_ceiling_vs_pgbench.toFixed(2), '', true],
   ['lifecycle per s (2,000)', life.per_s.toFixed(1), '', true],
   ['credits_per_s (batched)', batched.per_s.toFixed(1), '≥ 300', batched.per_s >= 300],
   ['credits one per transaction per s', single.per_s.toFixed(1), '', true],

@@ -27,15 +27,20 @@ function pgDataDir(home: string): string {
   return join(home, 'postgres');
 }
 
-/** Port of an embedded server already running on this data folder (ours or another command's). */
-export function runningEmbeddedPort(home: string): number | null {
+/** Postmaster PID and port of an embedded server already running on this data folder (ours or another command's). */
+export function runningEmbedded(home: string): { pid: number; port: number } | null {
   const pidFile = join(pgDataDir(home), 'postmaster.pid');
   if (!existsSync(pidFile)) return null;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!pid || !port || !processAlive(pid)) return null;
-  return port;
+  return { pid, port };
+}
+
+/** Port of an embedded server already running on this data folder (ours or another command's). */
+export function runningEmbeddedPort(home: string): number | null {
+  return runningEmbedded(home)?.port ?? null;
 }
 
 export function embeddedUrl(home: string, port: number, database = DATABASE): string {
