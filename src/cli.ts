@@ -83,7 +83,21 @@ function banner(apiUrl: string, demo: DemoSet | null, createdNow: boolean): stri
   return lines.join('\n');
 }
 
+/**
+ * A server outlives the reader of its output. When the pipe behind stdout or stderr closes
+ * (`kontor start | head`, a log shipper that restarts), further output is dropped: dying on the
+ * write's EPIPE would stop the registry and leave the embedded PostgreSQL and anvil behind.
+ */
+function outliveOutputReaders(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+}
+
 async function start(config: Config, parts: 'all' | 'api' | 'workers'): Promise<void> {
+  outliveOutputReaders();
   const workersOnly = parts === 'workers';
   const { startKontor } = await runtime();
   const { createDemoSet } = await import('./runtime/demo.ts');
