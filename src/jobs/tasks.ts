@@ -26,7 +26,9 @@ export function taskList(db: Db, config: Config, rpcUrl: string): TaskList {
   return {
     ledger_operations: async (_payload, helpers) => {
       // Another worker holds the registrar key: come back in a second.
-      const outcome = await processLedgerOperations(db, await ledgerOnce(), { creditBatchMax: config.creditBatchMax });
+      // A graceful shutdown aborts the job's waits for receipts (after graphile's 5 s).
+      const jobLedger = { ...(await ledgerOnce()), abortSignal: helpers.abortSignal };
+      const outcome = await processLedgerOperations(db, jobLedger, { creditBatchMax: config.creditBatchMax });
       if (outcome === 'busy') {
         await helpers.addJob('ledger_operations', {}, { runAt: new Date(Date.now() + 1000) });
         return;

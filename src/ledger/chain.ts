@@ -17,6 +17,11 @@ export interface Ledger {
   registrar: PrivateKeyAccount;
   /** The registrar as the register-keeping body named on registry statements. */
   keeper: RegisterKeeper;
+  /**
+   * Fires when the job using this ledger should stop (the worker is shutting down): waits for
+   * receipts end at once and nothing more is broadcast; what was stored is settled by the next run.
+   */
+  abortSignal?: AbortSignal;
 }
 
 export class LedgerConfigError extends Error {}

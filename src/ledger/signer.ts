@@ -109,6 +109,8 @@ function known(error: unknown): boolean {
  * and waits for its receipt. Throws OutcomeUnknown when the node does not say.
  */
 export async function broadcastAndWait(db: Db, ledger: Ledger, tx: ChainTx, timeoutMs = 60_000): Promise<ChainTx> {
+  // A stopping worker sends nothing more: settleStoredTransactions sends it on the next run.
+  if (ledger.abortSignal?.aborted) throw new OutcomeUnknown(`${tx.hash} not broadcast: the worker is stopping`);
   try {
     await ledger.client.sendRawTransaction({ serializedTransaction: tx.raw_transaction as Hex });
   } catch (error) {
@@ -120,16 +122,30 @@ export async function broadcastAndWait(db: Db, ledger: Ledger, tx: ChainTx, time
     // A node that mines on arrival (anvil) has the receipt at once; otherwise it is polled for.
     receipt =
       (await ledger.client.getTransactionReceipt({ hash: tx.hash as Hex }).catch(() => null)) ??
-      (await ledger.client.waitForTransactionReceipt({
-        hash: tx.hash as Hex,
-        timeout: timeoutMs,
-        pollingInterval: 100,
-        retryCount: 0,
-      }));
+      (await untilAborted(
+        ledger.abortSignal,
+        ledger.client.waitForTransactionReceipt({
+          hash: tx.hash as Hex,
+          timeout: timeoutMs,
+          pollingInterval: 100,
+          retryCount: 0,
+        }),
+      ));
   } catch (error) {
     throw new OutcomeUnknown(`receipt of ${tx.hash}: ${String((error as Error).message ?? error)}`);
   }
   return recordReceipt(db, tx.id, receipt);
+}
+
+/** `promise`, unless `signal` fires first: then a rejection at once (a shutdown does not wait a minute for a receipt). */
+function untilAborted<T>(signal: AbortSignal | undefined, promise: Promise<T>): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new Error('the worker is stopping'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 export async function recordReceipt(
