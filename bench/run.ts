@@ -253,16 +253,19 @@ async function createInvestment(server: Server) {
 
 const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
-/** User + system CPU seconds of a process, all its threads (Linux /proc). */
-function cpuSeconds(pid: number): number {
+/** The fields of /proc/PID/stat after the command name (the state first, then the parent's PID); null once the process ended. */
+function procStat(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0; // the process ended in between
+    return null;
   }
 }
+
+/** User + system CPU seconds of a process, all its threads, from its /proc/PID/stat fields. */
+const cpuSeconds = (fields: string[] | null) =>
+  fields ? (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S : 0;
 
 /**
  * CPU seconds so far of the Kontor process and of the embedded PostgreSQL (the postmaster and every
@@ -272,21 +275,16 @@ function cpuSeconds(pid: number): number {
 function cpuSnapshot(kontorPid: number) {
   const postmaster = runningEmbedded(home)?.pid;
   if (!postmaster) throw new Error('the embedded PostgreSQL is not running');
-  let postgres = cpuSeconds(postmaster);
+  let postgres = cpuSeconds(procStat(postmaster));
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === postmaster) postgres += cpuSeconds(Number(entry));
-    } catch {
-      // the process ended in between
-    }
+    const fields = procStat(entry);
+    if (fields && Number(fields[1]) === postmaster) postgres += cpuSeconds(fields);
   }
   const [running, waiting] = readFileSync(`/proc/${kontorPid}/schedstat`, 'utf8').trim().split(' ').map(Number);
   return {
     wall: performance.now() / 1000,
-    kontor: cpuSeconds(kontorPid),
+    kontor: cpuSeconds(procStat(kontorPid)),
     postgres,
     mainRunning: running! / 1e9,
     mainWaiting: waiting! / 1e9,

@@ -5,7 +5,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPublicClient, type Hex, http } from 'viem';
+import { createPublicClient, type Hex, http, type PublicClient } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectLedger, type Ledger } from '../src/ledger/chain.ts';
 import { broadcastAndWait, OutcomeUnknown, settleStoredTransactions, signAndStore } from '../src/ledger/signer.ts';
@@ -36,7 +36,8 @@ afterAll(async () => {
 });
 
 /** anvil stops mining on arrival: a broadcast transaction waits in its pool until `evm_mine`. */
-const automine = (on: boolean) => ledger.client.request({ method: 'evm_setAutomine' as never, params: [on] as never });
+const automine = (on: boolean, client: PublicClient = ledger.client) =>
+  client.request({ method: 'evm_setAutomine' as never, params: [on] as never });
 const stored = (hash: string) =>
   database.db.selectFrom('chain_transactions').select('status').where('hash', '=', hash).executeTakeFirstOrThrow();
 const inPool = async (hash: string) =>
@@ -87,7 +88,7 @@ describe('a stopping worker and its transactions', () => {
     const server = await startWorkingServer();
     try {
       const rpc = createPublicClient({ transport: http(server.kontor.chain.rpcUrl) });
-      await rpc.request({ method: 'evm_setAutomine' as never, params: [false] as never });
+      await automine(false, rpc);
       const t = await createTenant(server);
       // The product's token is deployed by the ledger job, which then waits for a block that never comes.
       expect((await t.issuer.post(`${ISSUER}/products/`, productBody())).status).toBe(201);
